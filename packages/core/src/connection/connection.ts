@@ -1,0 +1,523 @@
+import type { Socket } from 'node:net';
+import { InvalidMessageError } from '../errors/local-errors';
+import {
+  FatalProtocolError,
+  NetworkError,
+  ProtocolError,
+  protocolErrorFor,
+} from '../errors/protocol-errors';
+import { TChannelError } from '../errors/tchannel-error';
+import { BufferedArgs, MessageAssembler } from '../message/message-assembler';
+import { fragmentMessage } from '../message/message-fragmenter';
+import type { CallArgs, CallRequestHead, CallResponseHead } from '../message/message-head';
+import type { ChecksumType } from '../wire/checksum-type';
+import { ErrorCode } from '../wire/error-code';
+import { decodeFrame, readFrameHeader } from '../wire/frame-codec';
+import { createFrameSplitter } from '../wire/frame-splitter';
+import { FrameType } from '../wire/frame-type';
+import {
+  NO_MESSAGE_ID,
+  PROTOCOL_VERSION,
+  type CallContinueFrame,
+  type CallRequestFrame,
+  type CallResponseFrame,
+  type ErrorFrame,
+  type Frame,
+  type InitFrame,
+} from '../wire/frames';
+import type { Headers } from '../wire/headers';
+import { EMPTY_TRACING, type Tracing } from '../wire/tracing';
+import { scheduleDeadline, type Deadline } from './deadline-timer';
+import { FrameWriter } from './frame-writer';
+import { InboundCall } from './inbound-call';
+import { ourInitHeaders, readPeerIdentity, type PeerIdentity } from './init-headers';
+import { MessageIds } from './message-ids';
+
+/** Which side opened the TCP connection. */
+export type ConnectionDirection = 'outbound' | 'inbound';
+
+export interface ConnectionOptions {
+  readonly direction: ConnectionDirection;
+  /** Our host_port for init: the listening address, or 0.0.0.0:0 for a client-only channel. */
+  readonly localHostPort: string;
+  readonly processName: string;
+  /** Cap on one message's buffered args. */
+  readonly maxMessageBytes: number;
+  /** How long the init handshake may take before the socket is closed. */
+  readonly initTimeoutMs: number;
+  /** Called when a call req's args are complete. */
+  readonly onInboundCall: (call: InboundCall) => void;
+  /** Called once when the connection is closed, with the reason if it was not a clean close. */
+  readonly onClose?: (connection: Connection, error: TChannelError | undefined) => void;
+}
+
+/** A call response as received: the code, transport headers and the three args. */
+export interface CallResponse {
+  readonly code: number;
+  readonly headers: Headers;
+  readonly tracing: Tracing;
+  readonly checksumType: ChecksumType;
+  readonly args: CallArgs;
+}
+
+/** An outgoing call as the connection needs it. */
+export interface OutboundRequest {
+  readonly head: CallRequestHead;
+  readonly args: CallArgs;
+  readonly checksumType: ChecksumType;
+  /** Local deadline; the call fails with `onTimeout()` when it passes. */
+  readonly timeoutMs: number;
+  /** Builds the timeout error (the channel knows service, endpoint and peer for its message). */
+  readonly onTimeout: () => TChannelError;
+  readonly signal?: AbortSignal;
+  readonly onAbort?: () => TChannelError;
+}
+
+interface PendingCall {
+  readonly resolve: (response: CallResponse) => void;
+  readonly reject: (error: TChannelError) => void;
+  readonly deadline: Deadline;
+  assembler: MessageAssembler | undefined;
+  sink: BufferedArgs | undefined;
+  first: CallResponseFrame | undefined;
+  cleanup: (() => void) | undefined;
+}
+
+type State = 'handshaking' | 'ready' | 'closing' | 'closed';
+
+/**
+ * One TChannel connection: the init handshake, then calls in both directions multiplexed by
+ * message id, ping, cancel and error frames. I/O lives here; frames and messages are pure data
+ * handled by the wire and message modules.
+ */
+export class Connection {
+  readonly direction: ConnectionDirection;
+  /** Set once init completes: what the peer said about itself. */
+  peer: PeerIdentity | undefined;
+  /** The socket's remote address, `host:port`. */
+  readonly remoteAddress: string;
+
+  private state: State = 'handshaking';
+  private readonly writer: FrameWriter;
+  private readonly splitter = createFrameSplitter();
+  private readonly ids = new MessageIds();
+  private readonly outbound = new Map<number, PendingCall>();
+  private readonly inbound = new Map<number, InboundCall>();
+  private readonly pings = new Map<number, () => void>();
+  private readonly readyPromise: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: TChannelError) => void;
+  private initDeadline: Deadline | undefined;
+  private closeError: TChannelError | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.direction = options.direction;
+    this.remoteAddress = formatHostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+    this.writer = new FrameWriter(socket);
+    this.readyPromise = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Nobody may be waiting on `ready` when a handshake fails; the failure is reported elsewhere too.
+    this.readyPromise.catch(() => undefined);
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('error', (err) => this.destroy(new NetworkError(`socket error with ${this.remoteAddress}: ${err.message}`, { cause: err })));
+    socket.on('close', () => this.destroy(new NetworkError(`connection to ${this.remoteAddress} closed`)));
+    this.initDeadline = scheduleDeadline(options.initTimeoutMs, () =>
+      this.fatal(`init handshake not completed within ${options.initTimeoutMs} ms`),
+    );
+    if (this.direction === 'outbound') {
+      this.writer.send({
+        type: FrameType.InitRequest,
+        id: this.ids.allocate(this.outbound),
+        version: PROTOCOL_VERSION,
+        headers: ourInitHeaders(options.localHostPort, options.processName),
+      });
+    }
+  }
+
+  /** Resolves when the handshake is done; rejects if it fails or the connection closes first. */
+  get ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
+  }
+
+  /** Outbound calls awaiting a response. */
+  get pendingOutbound(): number {
+    return this.outbound.size;
+  }
+
+  /** Inbound calls being received or handled. */
+  get pendingInbound(): number {
+    return this.inbound.size;
+  }
+
+  /** Sends a call and resolves with its response (whatever its code) or rejects with a TChannelError. */
+  request(request: OutboundRequest): Promise<CallResponse> {
+    if (this.state !== 'ready') {
+      return Promise.reject(this.closeError ?? new NetworkError(`connection to ${this.remoteAddress} is not ready`));
+    }
+    const id = this.ids.allocate(this.outbound);
+    return new Promise<CallResponse>((resolve, reject) => {
+      const finish = (): void => {
+        const pending = this.outbound.get(id);
+        if (pending === undefined) return;
+        this.outbound.delete(id);
+        pending.deadline.cancel();
+        pending.cleanup?.();
+      };
+      const pending: PendingCall = {
+        resolve: (response) => {
+          finish();
+          resolve(response);
+        },
+        reject: (error) => {
+          finish();
+          reject(error);
+        },
+        deadline: scheduleDeadline(request.timeoutMs, () => pending.reject(request.onTimeout())),
+        assembler: undefined,
+        sink: undefined,
+        first: undefined,
+        cleanup: undefined,
+      };
+      this.outbound.set(id, pending);
+      const signal = request.signal;
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          if (!this.outbound.has(id)) return;
+          this.writer.send({ type: FrameType.Cancel, id, ttl: request.head.ttl, tracing: request.head.tracing, why: 'aborted by caller' });
+          pending.reject(request.onAbort?.() ?? new TChannelError('call aborted'));
+        };
+        if (signal.aborted) {
+          onAbort();
+          return;
+        }
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      try {
+        for (const frame of fragmentMessage(id, request.head, request.args, request.checksumType)) this.writer.send(frame);
+      } catch (err) {
+        pending.reject(TChannelError.from(err));
+      }
+    });
+  }
+
+  /** Sends a ping req and resolves when the ping res arrives. */
+  ping(timeoutMs = 5000): Promise<void> {
+    if (this.state !== 'ready') return Promise.reject(new NetworkError(`connection to ${this.remoteAddress} is not ready`));
+    const id = this.ids.allocate(this.pings);
+    return new Promise<void>((resolve, reject) => {
+      const deadline = scheduleDeadline(timeoutMs, () => {
+        this.pings.delete(id);
+        reject(new NetworkError(`no ping response from ${this.remoteAddress} within ${timeoutMs} ms`));
+      });
+      this.pings.set(id, () => {
+        deadline.cancel();
+        resolve();
+      });
+      this.writer.send({ type: FrameType.PingRequest, id });
+    });
+  }
+
+  /** Sends a call res for an inbound call (used by InboundCall). */
+  sendResponse(id: number, head: CallResponseHead, args: CallArgs, checksumType: ChecksumType): void {
+    if (!this.inbound.has(id)) return;
+    this.inbound.delete(id);
+    for (const frame of fragmentMessage(id, head, args, checksumType)) this.writer.send(frame);
+  }
+
+  /** Sends an error frame for an inbound call (used by InboundCall) and forgets the call. */
+  sendCallError(id: number, code: ErrorCode, message: string, tracing: Tracing): void {
+    if (!this.inbound.has(id)) return;
+    this.inbound.delete(id);
+    this.sendError(id, code, message, tracing);
+  }
+
+  /** Closes the connection after queued frames are written. Outstanding outbound calls fail. */
+  close(): void {
+    if (this.isClosed) return;
+    this.writer.flush();
+    this.state = 'closing';
+    this.socket.end();
+    this.destroy(undefined);
+  }
+
+  private sendError(id: number, code: ErrorCode, message: string, tracing: Tracing): void {
+    // Error messages are for logs; keep them well inside a frame.
+    const text = message.length > 4096 ? `${message.slice(0, 4093)}...` : message;
+    this.writer.send({ type: FrameType.Error, id, code, tracing, message: text });
+  }
+
+  /** Answers a protocol violation with a fatal error frame and closes only this connection. */
+  private fatal(message: string): void {
+    if (this.isClosed) return;
+    this.sendError(NO_MESSAGE_ID, ErrorCode.FatalProtocolError, message, EMPTY_TRACING);
+    this.writer.flush();
+    this.state = 'closing';
+    this.socket.end();
+    // A peer that never reads must not keep the socket forever.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.destroy(new FatalProtocolError(`protocol error on connection with ${this.remoteAddress}: ${message}`));
+  }
+
+  private destroy(error: TChannelError | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeError = error ?? new NetworkError(`connection to ${this.remoteAddress} was closed`);
+    this.initDeadline?.cancel();
+    this.writer.close();
+    if (!this.socket.destroyed && this.socket.writableEnded === false) this.socket.destroy();
+    this.rejectReady(this.closeError);
+    for (const pending of [...this.outbound.values()]) pending.reject(this.closeError);
+    for (const call of [...this.inbound.values()]) call.abort(this.closeError);
+    this.inbound.clear();
+    this.pings.clear();
+    this.options.onClose?.(this, error);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state === 'closed') return;
+    let frames: Buffer[];
+    try {
+      frames = this.splitter.push(chunk);
+    } catch (err) {
+      this.fatal(TChannelError.from(err).message);
+      return;
+    }
+    for (const bytes of frames) {
+      if (this.isClosed) return;
+      this.onFrameBytes(bytes);
+    }
+  };
+
+  private onFrameBytes(bytes: Buffer): void {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      this.onUndecodableFrame(bytes, TChannelError.from(err));
+      return;
+    }
+    try {
+      this.onFrame(frame);
+    } catch (err) {
+      // A bug or a user callback failing must cost at most this connection, never the process.
+      this.fatal(`internal error handling ${FrameType[frame.type]} frame: ${TChannelError.from(err).message}`);
+    }
+  }
+
+  /**
+   * A frame whose body breaks the rules. Inside a call (after init) only that call is answered
+   * with bad request; anything else means the stream cannot be trusted and the connection closes.
+   */
+  private onUndecodableFrame(bytes: Buffer, error: TChannelError): void {
+    const { type, id } = readFrameHeader(bytes);
+    if (this.state !== 'ready') {
+      this.fatal(`invalid frame during handshake: ${error.message}`);
+      return;
+    }
+    switch (type) {
+      case FrameType.CallRequest:
+      case FrameType.CallRequestContinue: {
+        const call = this.inbound.get(id);
+        if (type === FrameType.CallRequestContinue && call === undefined) return;
+        if (call !== undefined) call.abort(error);
+        this.inbound.delete(id);
+        this.sendError(id, ErrorCode.BadRequest, `invalid call request: ${error.message}`, call?.tracing ?? EMPTY_TRACING);
+        return;
+      }
+      case FrameType.CallResponse:
+      case FrameType.CallResponseContinue:
+        this.outbound.get(id)?.reject(new InvalidMessageError(`invalid call response from ${this.remoteAddress}: ${error.message}`, { cause: error }));
+        return;
+      default:
+        this.fatal(error.message);
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.state === 'handshaking') {
+      this.onHandshakeFrame(frame);
+      return;
+    }
+    switch (frame.type) {
+      case FrameType.InitRequest:
+      case FrameType.InitResponse:
+        this.fatal(`unexpected ${FrameType[frame.type]} after the handshake`);
+        return;
+      case FrameType.CallRequest:
+        this.onCallRequest(frame);
+        return;
+      case FrameType.CallRequestContinue:
+        this.onCallRequestContinue(frame);
+        return;
+      case FrameType.CallResponse:
+      case FrameType.CallResponseContinue:
+        this.onCallResponseFrame(frame);
+        return;
+      case FrameType.Cancel:
+        this.inbound.get(frame.id)?.cancel(frame.why);
+        return;
+      case FrameType.Claim:
+        // Claims serve speculative execution through a relay; a leaf node has nothing to do.
+        return;
+      case FrameType.PingRequest:
+        this.writer.send({ type: FrameType.PingResponse, id: frame.id });
+        return;
+      case FrameType.PingResponse: {
+        const done = this.pings.get(frame.id);
+        this.pings.delete(frame.id);
+        done?.();
+        return;
+      }
+      case FrameType.Error:
+        this.onErrorFrame(frame);
+        return;
+    }
+  }
+
+  private onHandshakeFrame(frame: Frame): void {
+    const expected = this.direction === 'inbound' ? FrameType.InitRequest : FrameType.InitResponse;
+    if (frame.type !== expected) {
+      if (frame.type === FrameType.Error) {
+        this.destroy(protocolErrorFor(frame.code, `handshake with ${this.remoteAddress} failed: ${frame.message}`));
+        this.socket.destroy();
+        return;
+      }
+      this.fatal(`expected ${FrameType[expected]} but got ${FrameType[frame.type]} before the handshake completed`);
+      return;
+    }
+    const init = frame as InitFrame;
+    if (init.version !== PROTOCOL_VERSION) {
+      this.fatal(`unsupported protocol version ${init.version}; this peer speaks ${PROTOCOL_VERSION}`);
+      return;
+    }
+    try {
+      this.peer = readPeerIdentity(init.headers);
+    } catch (err) {
+      this.fatal(TChannelError.from(err).message);
+      return;
+    }
+    if (this.direction === 'inbound') {
+      this.writer.send({
+        type: FrameType.InitResponse,
+        id: init.id,
+        version: PROTOCOL_VERSION,
+        headers: ourInitHeaders(this.options.localHostPort, this.options.processName),
+      });
+    }
+    this.initDeadline?.cancel();
+    this.initDeadline = undefined;
+    this.state = 'ready';
+    this.resolveReady();
+  }
+
+  private onCallRequest(frame: CallRequestFrame): void {
+    if (this.inbound.has(frame.id)) {
+      this.fatal(`call request reuses message id ${frame.id}, which is still in progress`);
+      return;
+    }
+    const sink = new BufferedArgs();
+    const assembler = new MessageAssembler(sink, { maxMessageBytes: this.options.maxMessageBytes });
+    const call = new InboundCall(this, frame, sink);
+    this.inbound.set(frame.id, call);
+    if (frame.ttl === 0) {
+      // The spec forbids ttl 0; answering bad request (not a fatal error, as tchannel-node does) keeps the connection.
+      call.sendError(ErrorCode.BadRequest, 'call request has ttl 0; ttl must be positive');
+      return;
+    }
+    this.acceptCallFrame(call, assembler, frame);
+  }
+
+  private onCallRequestContinue(frame: CallContinueFrame): void {
+    const call = this.inbound.get(frame.id);
+    // Continuations of calls we already answered (errors, timeouts, cancels) are dropped.
+    if (call === undefined || call.assembler === undefined) return;
+    this.acceptCallFrame(call, call.assembler, frame);
+  }
+
+  private acceptCallFrame(call: InboundCall, assembler: MessageAssembler, frame: CallRequestFrame | CallContinueFrame): void {
+    let complete: boolean;
+    try {
+      complete = assembler.accept(frame);
+    } catch (err) {
+      const error = TChannelError.from(err);
+      call.abort(error);
+      this.sendCallError(frame.id, error.code === ErrorCode.FatalProtocolError ? ErrorCode.BadRequest : error.code, error.message, call.tracing);
+      return;
+    }
+    if (complete) {
+      call.assembler = undefined;
+      this.options.onInboundCall(call);
+    } else {
+      call.assembler = assembler;
+    }
+  }
+
+  private onCallResponseFrame(frame: CallResponseFrame | CallContinueFrame): void {
+    const pending = this.outbound.get(frame.id);
+    // Late responses (after a timeout or cancel) are dropped without touching other calls.
+    if (pending === undefined) return;
+    if (frame.type === FrameType.CallResponse) {
+      if (pending.first !== undefined) {
+        pending.reject(new InvalidMessageError(`second call response for message ${frame.id} from ${this.remoteAddress}`));
+        return;
+      }
+      pending.first = frame;
+      pending.sink = new BufferedArgs();
+      pending.assembler = new MessageAssembler(pending.sink, { maxMessageBytes: this.options.maxMessageBytes });
+    } else if (pending.assembler === undefined) {
+      pending.reject(new InvalidMessageError(`call response continuation before the call response for message ${frame.id}`));
+      return;
+    }
+    let complete: boolean;
+    try {
+      complete = (pending.assembler as MessageAssembler).accept(frame);
+    } catch (err) {
+      pending.reject(TChannelError.from(err));
+      return;
+    }
+    if (!complete) return;
+    const first = pending.first as CallResponseFrame;
+    const args = (pending.sink as BufferedArgs).args;
+    pending.resolve({
+      code: first.code,
+      headers: first.headers,
+      tracing: first.tracing,
+      checksumType: first.checksumType,
+      args: [args[0] as Buffer, args[1] as Buffer, args[2] as Buffer],
+    });
+  }
+
+  private onErrorFrame(frame: ErrorFrame): void {
+    const pending = this.outbound.get(frame.id);
+    if (pending !== undefined) {
+      pending.reject(protocolErrorFor(frame.code, frame.message, { id: frame.id, peer: this.remoteAddress }));
+      return;
+    }
+    if (frame.id === NO_MESSAGE_ID || frame.code === ErrorCode.FatalProtocolError) {
+      const error = protocolErrorFor(frame.code, `${this.remoteAddress} reported: ${frame.message}`);
+      this.destroy(error instanceof ProtocolError ? error : new FatalProtocolError(frame.message));
+      this.socket.destroy();
+    }
+    // An error frame for an id we no longer track (timed out, cancelled) is ignored.
+  }
+}
+
+/** `host:port`, with IPv6 hosts in brackets (docs/protocol.md: the port follows the last colon). */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

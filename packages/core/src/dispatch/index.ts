@@ -1,0 +1,3 @@
+export { Request } from './request';
+export { type Handler, type HandlerResult } from './handler';
+export { RequestDispatcher, type RegisterOptions, type Route } from './request-dispatcher';

@@ -1,0 +1,17 @@
+/**
+ * @tchannel/core: TChannel protocol v2 framing, connections, the channel, errors, the request
+ * dispatcher and the arg scheme registry. Scheme packages (@tchannel/raw, json, thrift) build on it.
+ */
+export { TChannel, type TChannelOptions } from './channel/channel';
+export { type CallOptions, type CallResponseResult } from './channel/call-options';
+export { type RetryOn, shouldRetry, DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON } from './channel/retry-policy';
+export { parseHostPort, type HostPort } from './channel/host-port';
+export * from './dispatch/index';
+export * from './errors/index';
+export * from './scheme/index';
+export * from './wire/index';
+export * from './message/index';
+export * from './checksum/index';
+export { Connection, type ConnectionOptions, type CallResponse, type OutboundRequest } from './connection/connection';
+export { InboundCall, type CallResult } from './connection/inbound-call';
+export { EPHEMERAL_HOST_PORT, InitHeader, type PeerIdentity } from './connection/init-headers';

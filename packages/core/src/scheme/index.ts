@@ -1,0 +1,2 @@
+export { type ArgScheme } from './arg-scheme';
+export { SchemeRegistry, UnknownSchemeError } from './scheme-registry';

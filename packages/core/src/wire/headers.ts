@@ -1,0 +1,71 @@
+import { InvalidMessageError } from '../errors/local-errors';
+import type { ByteReader } from './byte-reader';
+import type { ByteWriter } from './byte-writer';
+
+/** String key/value headers. Objects are created without a prototype so keys such as `__proto__` are plain data. */
+export type Headers = Readonly<Record<string, string>>;
+
+/** Transport header limits (docs/protocol.md, "Transport Headers"). */
+export const MAX_TRANSPORT_HEADERS = 128;
+export const MAX_TRANSPORT_HEADER_KEY_BYTES = 16;
+
+/** Transport headers with 1-byte lengths: `nh:1 (hk~1 hv~1){nh}`. Init headers use 2-byte lengths. */
+export type HeaderWidth = 1 | 2;
+
+/** Bytes `headers` take on the wire with the given length width. Throws if a key or value cannot be encoded. */
+export function headersSize(headers: Headers, width: HeaderWidth): number {
+  const max = width === 1 ? 0xff : 0xffff;
+  let size = width;
+  let count = 0;
+  for (const key in headers) {
+    const keyBytes = Buffer.byteLength(key);
+    const valueBytes = Buffer.byteLength(headers[key] as string);
+    if (width === 1 && (keyBytes === 0 || keyBytes > MAX_TRANSPORT_HEADER_KEY_BYTES)) {
+      throw new InvalidMessageError(`transport header key "${key}" must be 1 to 16 bytes`);
+    }
+    if (keyBytes > max || valueBytes > max) {
+      throw new InvalidMessageError(`header "${key}" does not fit a ${width}-byte length`);
+    }
+    size += 2 * width + keyBytes + valueBytes;
+    count++;
+  }
+  if (count > (width === 1 ? MAX_TRANSPORT_HEADERS : 0xffff)) {
+    throw new InvalidMessageError(`too many headers: ${count}`);
+  }
+  return size;
+}
+
+export function writeHeaders(writer: ByteWriter, headers: Headers, width: HeaderWidth): void {
+  const keys = Object.keys(headers);
+  if (width === 1) writer.u8(keys.length);
+  else writer.u16(keys.length);
+  for (const key of keys) {
+    const k = Buffer.from(key);
+    const v = Buffer.from(headers[key] as string);
+    if (width === 1) writer.bytes1(k).bytes1(v);
+    else writer.bytes2(k).bytes2(v);
+  }
+}
+
+/**
+ * Reads headers, rejecting what the spec calls parse errors: duplicate keys, empty keys and, for
+ * transport headers, more than 128 headers or keys over 16 bytes.
+ */
+export function readHeaders(reader: ByteReader, width: HeaderWidth): Headers {
+  const count = width === 1 ? reader.u8('nh') : reader.u16('nh');
+  if (width === 1 && count > MAX_TRANSPORT_HEADERS) {
+    throw new InvalidMessageError(`too many transport headers: ${count} > ${MAX_TRANSPORT_HEADERS}`);
+  }
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (let i = 0; i < count; i++) {
+    const key = width === 1 ? reader.string1('header key') : reader.string2('header key');
+    const value = width === 1 ? reader.string1('header value') : reader.string2('header value');
+    if (key.length === 0) throw new InvalidMessageError('empty header key');
+    if (width === 1 && Buffer.byteLength(key) > MAX_TRANSPORT_HEADER_KEY_BYTES) {
+      throw new InvalidMessageError(`transport header key "${key}" is longer than 16 bytes`);
+    }
+    if (key in headers) throw new InvalidMessageError(`duplicate header key "${key}"`);
+    headers[key] = value;
+  }
+  return headers;
+}

@@ -1,0 +1,455 @@
+// Typed handle on a tchannel-node (npm `tchannel@4.0.1`) peer running in a child process
+// (peer-process.js). The child has its own event loop, so tchannel-node's timers, sockets and
+// crashes stay out of the jest process, and a test can kill it at any moment.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
+/** TChannel checksum types: 0 none, 1 crc32, 2 farmhash32, 3 crc32c. */
+export type ChecksumType = 0 | 1 | 2 | 3;
+
+export interface NodeCallResult {
+  /** true for a call response with code 0x00, false for an application error (code 0x01). */
+  ok: boolean;
+  arg2: Buffer;
+  arg3: Buffer;
+  /** The call response code byte as tchannel-node saw it. */
+  code: number;
+  /** Transport headers of the call response. */
+  headers: Record<string, string>;
+  /** Checksum type of the call response (tchannel-node's server echoes the request's). */
+  checksumType: number | null;
+}
+
+export interface NodeCallError {
+  /** tchannel-node's error type, e.g. 'tchannel.busy', 'tchannel.request.timeout', 'tchannel.socket'. */
+  type: string;
+  /** e.g. 'TchannelBusyError'. */
+  name: string;
+  message: string;
+  /** tchannel-node's classification (errors.classify): 'Busy', 'Timeout', 'NetworkError', ... */
+  codeName?: string;
+  /** True when the error came from an error frame sent by the remote peer. */
+  isErrorFrame?: boolean;
+  /** Error frame code byte, for error frames. */
+  errorCode?: number;
+}
+
+export interface NodeCallOutcome {
+  result?: NodeCallResult;
+  error?: NodeCallError;
+}
+
+export interface NodeCallRequest {
+  hostPort: string;
+  service: string;
+  arg1: string | Buffer;
+  arg2?: string | Buffer;
+  arg3?: string | Buffer;
+  /**
+   * Request timeout in ms (also the ttl sent on the wire). Absent: 2000 (harness default).
+   * tchannel-node itself turns 0 into its default of 100 ms.
+   */
+  timeout?: number;
+  /** Absent: tchannel-node's default, CRC32C (3). */
+  checksumType?: ChecksumType;
+  /** Transport headers merged over { as: 'raw', cn: 'node-client' }; tchannel-node adds re. */
+  headers?: Record<string, string>;
+  /** tchannel-node's retryLimit; absent: 1. With a single peer it never retries anyway. */
+  retryLimit?: number;
+  /** Retry flags (sent as the `re` header); absent: tchannel-node's default, 'c'. */
+  retryFlags?: { never?: boolean; onConnectionError?: boolean; onTimeout?: boolean };
+}
+
+export interface NodeListenOptions {
+  /** Force this checksum type on every response (by default tchannel-node echoes the request's). */
+  checksumType?: ChecksumType;
+  /** Service name the endpoints are registered under; default 'node-server'. */
+  serviceName?: string;
+  /** tchannel-node's channel options; both default to true (missing as/cn is an error). */
+  requireAs?: boolean;
+  requireCn?: boolean;
+}
+
+export interface NodeTracing {
+  spanid: string;
+  parentid: string;
+  traceid: string;
+  flags: number;
+}
+
+/** What the listening tchannel-node saw of one incoming call. */
+export interface NodeServedCall {
+  service: string;
+  endpoint: string;
+  callerName: string;
+  headers: Record<string, string>;
+  checksumType: number | null;
+  ttl: number;
+  tracing: NodeTracing | null;
+  flags: number;
+  remoteAddr: string | null;
+  arg2Length: number;
+  arg3Length: number;
+}
+
+export interface NodeLogEntry {
+  source: string;
+  level: string;
+  msg: string;
+  meta: unknown;
+}
+
+export interface NodePeerProblem {
+  kind: string;
+  name: string;
+  message: string;
+  stack: string;
+}
+
+export class NodePeerError extends Error {
+  override name = 'NodePeerError';
+}
+
+const SCRIPT = path.join(__dirname, 'peer-process.js');
+const START_TIMEOUT_MS = 10_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+const STDERR_TAIL_CHARS = 8_192;
+
+interface Pending {
+  cmd: string;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+const live = new Set<NodePeer>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const peer of live) peer.kill();
+  });
+}
+
+// ---- narrowing helpers -------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: Obj, key: string, fallback = ''): string {
+  const v = obj[key];
+  return typeof v === 'string' ? v : fallback;
+}
+
+function num(obj: Obj, key: string, fallback = 0): number {
+  const v = obj[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
+function numOrNull(obj: Obj, key: string): number | null {
+  const v = obj[key];
+  return typeof v === 'number' ? v : null;
+}
+
+function strRecord(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObj(value)) return out;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+function b64(value: string | Buffer | undefined): string {
+  if (value === undefined) return '';
+  return (typeof value === 'string' ? Buffer.from(value, 'utf8') : value).toString('base64');
+}
+
+function problemOf(value: unknown, kind: string): NodePeerProblem {
+  if (!isObj(value)) return { kind, name: 'Error', message: String(value), stack: '' };
+  return { kind, name: str(value, 'name', 'Error'), message: str(value, 'message'), stack: str(value, 'stack') };
+}
+
+function parseTracing(value: unknown): NodeTracing | null {
+  if (!isObj(value)) return null;
+  return {
+    spanid: str(value, 'spanid'),
+    parentid: str(value, 'parentid'),
+    traceid: str(value, 'traceid'),
+    flags: num(value, 'flags'),
+  };
+}
+
+function parseCallError(value: Obj): NodeCallError {
+  const err: NodeCallError = {
+    type: str(value, 'type', 'unknown'),
+    name: str(value, 'name', 'Error'),
+    message: str(value, 'message'),
+  };
+  if (typeof value['codeName'] === 'string') err.codeName = value['codeName'];
+  if (typeof value['isErrorFrame'] === 'boolean') err.isErrorFrame = value['isErrorFrame'];
+  if (typeof value['errorCode'] === 'number') err.errorCode = value['errorCode'];
+  return err;
+}
+
+function parseCallOutcome(value: unknown): NodeCallOutcome {
+  if (!isObj(value)) throw new NodePeerError(`call: malformed answer ${JSON.stringify(value)}`);
+  const error = value['error'];
+  if (isObj(error)) return { error: parseCallError(error) };
+  const result = value['result'];
+  if (!isObj(result)) throw new NodePeerError(`call: answer has neither result nor error`);
+  return {
+    result: {
+      ok: result['ok'] === true,
+      arg2: Buffer.from(str(result, 'arg2'), 'base64'),
+      arg3: Buffer.from(str(result, 'arg3'), 'base64'),
+      code: num(result, 'code'),
+      headers: strRecord(result['headers']),
+      checksumType: numOrNull(result, 'checksumType'),
+    },
+  };
+}
+
+function parseServed(value: unknown): NodeServedCall[] {
+  if (!Array.isArray(value)) throw new NodePeerError('served: expected an array');
+  return value.filter(isObj).map((rec) => ({
+    service: str(rec, 'service'),
+    endpoint: str(rec, 'endpoint'),
+    callerName: str(rec, 'callerName'),
+    headers: strRecord(rec['headers']),
+    checksumType: numOrNull(rec, 'checksumType'),
+    ttl: num(rec, 'ttl'),
+    tracing: parseTracing(rec['tracing']),
+    flags: num(rec, 'flags'),
+    remoteAddr: typeof rec['remoteAddr'] === 'string' ? rec['remoteAddr'] : null,
+    arg2Length: num(rec, 'arg2Length'),
+    arg3Length: num(rec, 'arg3Length'),
+  }));
+}
+
+function parseLogs(value: unknown): NodeLogEntry[] {
+  if (!Array.isArray(value)) throw new NodePeerError('logs: expected an array');
+  return value.filter(isObj).map((e) => ({
+    source: str(e, 'source'),
+    level: str(e, 'level'),
+    msg: str(e, 'msg'),
+    meta: e['meta'],
+  }));
+}
+
+// ---- the peer ------------------------------------------------------------------------------
+
+export class NodePeer {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stderrTail = '';
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private readonly exitWaiters: Array<() => void> = [];
+  private readyWaiter: { resolve: (pid: number) => void; reject: (err: Error) => void } | null = null;
+  /** Uncaught exceptions, unhandled rejections and channel errors reported by the child. */
+  readonly problems: NodePeerProblem[] = [];
+  /** Child pid (known once started). */
+  pid = 0;
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    const forward = Boolean(process.env['TCHANNEL_NODE_PEER_DEBUG']);
+    const onOutput = (chunk: Buffer): void => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+      if (forward) process.stderr.write(chunk);
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    child.on('message', (msg: unknown) => this.onMessage(msg));
+    child.on('error', (err: Error) => {
+      this.problems.push({ kind: 'childProcessError', name: err.name, message: err.message, stack: err.stack ?? '' });
+      if (!child.connected) this.onGone(`child process error: ${err.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      this.exitInfo = { code, signal };
+      this.onGone('child exited');
+    });
+  }
+
+  /** Forks a child running tchannel-node and waits until it is ready for commands. */
+  static async start(): Promise<NodePeer> {
+    const child = fork(SCRIPT, [], {
+      execArgv: [],
+      silent: true,
+      serialization: 'json',
+      env: { ...process.env },
+    });
+    const peer = new NodePeer(child);
+    live.add(peer);
+    installExitHook();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      peer.pid = await new Promise<number>((resolve, reject) => {
+        peer.readyWaiter = { resolve, reject };
+        timer = setTimeout(() => reject(new NodePeerError(`node peer did not start in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      });
+    } catch (err) {
+      peer.kill();
+      throw err;
+    } finally {
+      if (timer) clearTimeout(timer);
+      peer.readyWaiter = null;
+    }
+    return peer;
+  }
+
+  /** True once the child process has exited. */
+  get exited(): boolean {
+    return this.exitInfo !== null;
+  }
+
+  /** The child's exit code/signal, once it exited. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | null {
+    return this.exitInfo;
+  }
+
+  /** Last few KB of the child's stdout/stderr (for diagnosing a crash). */
+  get output(): string {
+    return this.stderrTail;
+  }
+
+  /** Starts a tchannel-node server (port 0 on 127.0.0.1) with the raw test endpoints; returns its hostPort. */
+  async listen(opts: NodeListenOptions = {}): Promise<string> {
+    const value = await this.request('listen', { ...opts });
+    if (!isObj(value) || typeof value['hostPort'] !== 'string') {
+      throw new NodePeerError(`listen: malformed answer ${JSON.stringify(value)}`);
+    }
+    return value['hostPort'];
+  }
+
+  /** Makes one raw call from the child's tchannel-node client channel. */
+  async call(req: NodeCallRequest): Promise<NodeCallOutcome> {
+    const params: Obj = {
+      hostPort: req.hostPort,
+      service: req.service,
+      arg1: b64(req.arg1),
+      arg2: b64(req.arg2),
+      arg3: b64(req.arg3),
+    };
+    if (req.timeout !== undefined) params['timeout'] = req.timeout;
+    if (req.checksumType !== undefined) params['checksumType'] = req.checksumType;
+    if (req.headers !== undefined) params['headers'] = req.headers;
+    if (req.retryLimit !== undefined) params['retryLimit'] = req.retryLimit;
+    if (req.retryFlags !== undefined) params['retryFlags'] = req.retryFlags;
+    return parseCallOutcome(await this.request('call', params));
+  }
+
+  /** Calls served so far by this peer's server (oldest first); `clear` empties the record. */
+  async served(clear = false): Promise<NodeServedCall[]> {
+    return parseServed(await this.request('served', { clear }));
+  }
+
+  /** What tchannel-node logged (client and server channels); `clear` empties the record. */
+  async logs(clear = false): Promise<NodeLogEntry[]> {
+    return parseLogs(await this.request('logs', { clear }));
+  }
+
+  /** SIGKILLs the child. Pending requests are rejected when it exits. */
+  kill(): void {
+    if (this.exitInfo === null && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  /** Closes tchannel-node's channels and waits for the child to exit (killing it if it lingers). */
+  async close(): Promise<void> {
+    if (this.exitInfo !== null) return;
+    const exited = this.waitForExit();
+    try {
+      await Promise.race([this.request('close', {}), exited]);
+    } catch {
+      // The child died first: that is what we wanted anyway.
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
+    });
+    try {
+      if ((await Promise.race([exited, timedOut])) === 'timeout') {
+        this.kill();
+        await exited;
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Resolves once the child process has exited (immediately if it already has). */
+  waitForExit(): Promise<void> {
+    if (this.exitInfo !== null) return Promise.resolve();
+    return new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private request(cmd: string, params: Obj): Promise<unknown> {
+    if (this.exitInfo !== null || !this.child.connected) {
+      return Promise.reject(new NodePeerError(`node peer ${cmd}: child is gone${this.describeExit()}`));
+    }
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { cmd, resolve, reject });
+      this.child.send({ ...params, id, cmd }, (err: Error | null) => {
+        if (err) {
+          this.pending.delete(id);
+          reject(new NodePeerError(`node peer ${cmd}: IPC send failed: ${err.message}`));
+        }
+      });
+    });
+  }
+
+  private onMessage(msg: unknown): void {
+    if (!isObj(msg)) return;
+    const event = msg['event'];
+    if (typeof event === 'string') {
+      if (event === 'ready') {
+        this.readyWaiter?.resolve(num(msg, 'pid'));
+      } else if (event === 'uncaught') {
+        this.problems.push(problemOf(msg['error'], str(msg, 'kind', 'uncaught')));
+      }
+      return;
+    }
+    const id = msg['id'];
+    if (typeof id !== 'number') return;
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (msg['ok'] === true) {
+      pending.resolve(msg['value']);
+    } else {
+      const p = problemOf(msg['error'], pending.cmd);
+      const err = new NodePeerError(`node peer ${pending.cmd} failed: ${p.name}: ${p.message}`);
+      if (p.stack) err.stack = `${err.name}: ${err.message}\n--- child stack ---\n${p.stack}`;
+      pending.reject(err);
+    }
+  }
+
+  private describeExit(): string {
+    const exit = this.exitInfo ? ` (code ${String(this.exitInfo.code)}, signal ${String(this.exitInfo.signal)})` : '';
+    const tail = this.stderrTail.trim();
+    return tail ? `${exit}; output:\n${tail}` : exit;
+  }
+
+  private onGone(reason: string): void {
+    live.delete(this);
+    const detail = this.describeExit();
+    this.readyWaiter?.reject(new NodePeerError(`node peer failed to start: ${reason}${detail}`));
+    for (const [id, pending] of this.pending) {
+      this.pending.delete(id);
+      pending.reject(new NodePeerError(`node peer ${pending.cmd}: ${reason}${detail}`));
+    }
+    if (this.exitInfo !== null) {
+      for (const resolve of this.exitWaiters.splice(0)) resolve();
+    }
+  }
+}

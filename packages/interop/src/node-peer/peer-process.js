@@ -1,0 +1,472 @@
+'use strict';
+
+// A tchannel-node (npm `tchannel@4.0.1`) peer that runs in a child process forked by
+// node-peer.ts and is driven over the Node IPC channel.
+//
+// Parent -> child:  { id, cmd, ...params }
+// Child  -> parent: { id, ok: true, value } | { id, ok: false, error: { name, message, stack } }
+//                   { event: 'ready', pid }            once, after start-up
+//                   { event: 'uncaught', error }       uncaught exception / unhandled rejection
+// Buffers cross IPC as base64 strings.
+//
+// Commands:
+//   ping                                   -> { pid }
+//   listen { checksumType?, serviceName?, requireAs?, requireCn? } -> { hostPort }
+//   call { hostPort, service, arg1, arg2, arg3, timeout?, checksumType?, headers?,
+//          retryLimit?, retryFlags? }      -> { result: {...} } | { error: {...} }
+//   served { clear? }                      -> [served call records]
+//   logs { clear? }                        -> [tchannel-node log entries]
+//   close                                  -> {} and the process exits
+//
+// A failed tchannel call is an ordinary answer ({ error }), not a command failure; command
+// failures are reserved for harness problems (bad parameters, listen twice, ...).
+
+var TChannel = require('tchannel');
+var Checksum = require('tchannel/v2/checksum');
+var RetryFlags = require('tchannel/retry-flags.js');
+var tchannelErrors = require('tchannel/errors');
+
+var MAX_RECORDS = 1000;
+var DEFAULT_CALL_TIMEOUT = 2000;
+var echoToStderr = Boolean(process.env.TCHANNEL_NODE_PEER_DEBUG);
+
+// ---------------------------------------------------------------------------------------------
+// IPC plumbing
+
+function send(message) {
+    if (!process.connected || typeof process.send !== 'function') {
+        return;
+    }
+    try {
+        process.send(message);
+    } catch (err) {
+        // The parent went away between the connected check and send; nothing to report to.
+        if (echoToStderr) {
+            process.stderr.write('node-peer: IPC send failed: ' + String(err) + '\n');
+        }
+    }
+}
+
+function describeThrown(err) {
+    if (err instanceof Error) {
+        return {
+            name: err.name,
+            message: err.message,
+            stack: typeof err.stack === 'string' ? err.stack : '',
+            type: typeof err.type === 'string' ? err.type : undefined
+        };
+    }
+    return { name: 'NonError', message: String(err), stack: '' };
+}
+
+process.on('uncaughtException', function onUncaught(err) {
+    process.stderr.write('node-peer: uncaught exception: ' + (err && err.stack || String(err)) + '\n');
+    send({ event: 'uncaught', kind: 'uncaughtException', error: describeThrown(err) });
+});
+
+process.on('unhandledRejection', function onUnhandled(reason) {
+    process.stderr.write('node-peer: unhandled rejection: ' + String(reason) + '\n');
+    send({ event: 'uncaught', kind: 'unhandledRejection', error: describeThrown(reason) });
+});
+
+// If the parent dies (or disconnects) there is nobody left to drive us: leave.
+process.on('disconnect', function onDisconnect() {
+    process.exit(0);
+});
+
+process.on('message', function onMessage(msg) {
+    if (!msg || typeof msg !== 'object' || typeof msg.id !== 'number' || typeof msg.cmd !== 'string') {
+        send({ event: 'uncaught', kind: 'badMessage', error: { name: 'TypeError', message: 'malformed IPC message', stack: '' } });
+        return;
+    }
+    var id = msg.id;
+    var replied = false;
+    function reply(value) {
+        if (replied) return;
+        replied = true;
+        send({ id: id, ok: true, value: value === undefined ? null : value });
+    }
+    function fail(err) {
+        if (replied) return;
+        replied = true;
+        send({ id: id, ok: false, error: describeThrown(err) });
+    }
+    try {
+        var handler = commands[msg.cmd];
+        if (!handler) {
+            throw new Error('unknown command ' + JSON.stringify(msg.cmd));
+        }
+        handler(msg, reply, fail);
+    } catch (err) {
+        fail(err);
+    }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Logging: tchannel-node wants a logger with debug/info/warn/error/fatal. We record entries so
+// a test can fetch them (the `logs` command) instead of printing them.
+
+var logs = [];
+
+function summarize(value, depth) {
+    if (value === null || value === undefined) return value;
+    var t = typeof value;
+    if (t === 'string' || t === 'number' || t === 'boolean') return value;
+    if (Buffer.isBuffer(value)) return { buffer: value.toString('base64') };
+    if (value instanceof Error || (t === 'object' && typeof value.type === 'string' && typeof value.message === 'string')) {
+        return { type: value.type, name: value.name, message: value.message };
+    }
+    if (depth <= 0 || t !== 'object') return '[' + t + ']';
+    if (Array.isArray(value)) return value.slice(0, 10).map(function each(v) { return summarize(v, depth - 1); });
+    var out = {};
+    var keys = Object.keys(value).slice(0, 40);
+    for (var i = 0; i < keys.length; i++) {
+        var v = value[keys[i]];
+        if (typeof v === 'function') continue;
+        out[keys[i]] = summarize(v, depth - 1);
+    }
+    return out;
+}
+
+function makeLogger(source) {
+    function level(name) {
+        return function log(msg, meta) {
+            var entry = { source: source, level: name, msg: String(msg), meta: summarize(meta, 2) || {} };
+            logs.push(entry);
+            if (logs.length > MAX_RECORDS) logs.shift();
+            if (echoToStderr) {
+                process.stderr.write('node-peer[' + source + '] ' + name + ': ' + entry.msg + ' ' + JSON.stringify(entry.meta) + '\n');
+            }
+        };
+    }
+    return {
+        debug: level('debug'),
+        info: level('info'),
+        warn: level('warn'),
+        error: level('error'),
+        fatal: level('fatal')
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function toBuffer(value, what) {
+    if (value === undefined || value === null) return Buffer.alloc(0);
+    if (typeof value !== 'string') throw new TypeError(what + ' must be a base64 string');
+    return Buffer.from(value, 'base64');
+}
+
+function b64(value) {
+    if (value === undefined || value === null) return '';
+    if (Buffer.isBuffer(value)) return value.toString('base64');
+    return Buffer.from(String(value), 'utf8').toString('base64');
+}
+
+function checksumTypeParam(value, what) {
+    if (value === undefined || value === null) return null;
+    if (value !== 0 && value !== 1 && value !== 2 && value !== 3) {
+        throw new TypeError(what + ' must be 0, 1, 2 or 3');
+    }
+    return value;
+}
+
+function idHex(pair) {
+    // tchannel-node keeps 64-bit ids as [hi32, lo32].
+    if (!pair || pair.length !== 2) return '0000000000000000';
+    var b = Buffer.alloc(8);
+    b.writeUInt32BE(pair[0] >>> 0, 0);
+    b.writeUInt32BE(pair[1] >>> 0, 4);
+    return b.toString('hex');
+}
+
+function tracingToJSON(tracing) {
+    if (!tracing) return null;
+    return {
+        spanid: idHex(tracing.spanid),
+        parentid: idHex(tracing.parentid),
+        traceid: idHex(tracing.traceid),
+        flags: tracing.flags || 0
+    };
+}
+
+function copyHeaders(headers) {
+    var out = {};
+    if (!headers) return out;
+    var keys = Object.keys(headers);
+    for (var i = 0; i < keys.length; i++) out[keys[i]] = String(headers[keys[i]]);
+    return out;
+}
+
+function serializeCallError(err) {
+    var out = {
+        type: typeof err.type === 'string' ? err.type : 'unknown',
+        name: typeof err.name === 'string' ? err.name : 'Error',
+        message: typeof err.message === 'string' ? err.message : String(err),
+        isErrorFrame: err.isErrorFrame === true
+    };
+    var codeName = null;
+    try {
+        codeName = tchannelErrors.classify(err);
+    } catch (_) {
+        codeName = null;
+    }
+    if (typeof codeName === 'string') out.codeName = codeName;
+    if (typeof err.errorCode === 'number') out.errorCode = err.errorCode;
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side
+
+var server = null;            // top channel
+var serverSub = null;         // sub channel that owns the endpoints
+var serverChecksumOverride = null;
+var served = [];
+
+function recordServed(req, arg2, arg3) {
+    var rec = {
+        service: req.serviceName,
+        endpoint: req.endpoint,
+        callerName: req.callerName,
+        headers: copyHeaders(req.headers),
+        checksumType: req.checksum ? req.checksum.type : null,
+        ttl: req.timeout,
+        tracing: tracingToJSON(req.tracing),
+        flags: typeof req.flags === 'number' ? req.flags : 0,
+        remoteAddr: req.remoteAddr || null,
+        arg2Length: arg2 ? arg2.length : 0,
+        arg3Length: arg3 ? arg3.length : 0
+    };
+    served.push(rec);
+    if (served.length > MAX_RECORDS) served.shift();
+    return rec;
+}
+
+function prepare(res) {
+    res.headers.as = 'raw';
+    if (serverChecksumOverride !== null) {
+        // tchannel-node answers with the request's checksum type; the frame is built from
+        // res.checksum.type at send time, so replacing it forces a different type.
+        res.checksumType = serverChecksumOverride;
+        res.checksum = new Checksum(serverChecksumOverride);
+    }
+}
+
+function finished(req, res) {
+    // e.g. the in-request already timed out and tchannel-node sent a Timeout error frame.
+    return Boolean(res.end) || Boolean(req.err);
+}
+
+var endpoints = {
+    echo: function echo(req, res, arg2, arg3) {
+        prepare(res);
+        res.sendOk(arg2, arg3);
+    },
+    slow: function slow(req, res, arg2, arg3) {
+        var ms = parseInt(arg2.toString('utf8'), 10);
+        if (!(ms >= 0)) ms = 0;
+        setTimeout(function later() {
+            if (finished(req, res)) return;
+            prepare(res);
+            res.sendOk(arg2, arg3);
+        }, ms);
+    },
+    'app-error': function appError(req, res, arg2, arg3) {
+        prepare(res);
+        res.sendNotOk(Buffer.from('error-head'), arg3);
+    },
+    busy: function busy(req, res) {
+        prepare(res);
+        res.sendError('Busy', 'server busy');
+    },
+    declined: function declined(req, res) {
+        prepare(res);
+        res.sendError('Declined', 'server declined');
+    },
+    unexpected: function unexpected(req, res) {
+        prepare(res);
+        res.sendError('UnexpectedError', 'server unexpected error');
+    },
+    'bad-request': function badRequest(req, res) {
+        prepare(res);
+        res.sendError('BadRequest', 'server bad request');
+    },
+    headers: function headers(req, res, arg2) {
+        prepare(res);
+        var rec = served[served.length - 1];
+        var body = {
+            headers: rec.headers,
+            checksumType: rec.checksumType,
+            ttl: rec.ttl,
+            service: rec.service,
+            callerName: rec.callerName,
+            tracing: rec.tracing
+        };
+        res.sendOk(arg2, Buffer.from(JSON.stringify(body), 'utf8'));
+    }
+};
+
+function listen(msg, reply, fail) {
+    if (server) throw new Error('listen: already listening on ' + server.hostPort);
+    serverChecksumOverride = checksumTypeParam(msg.checksumType, 'listen.checksumType');
+    var serviceName = typeof msg.serviceName === 'string' && msg.serviceName ? msg.serviceName : 'node-server';
+    var opts = { logger: makeLogger('server') };
+    if (typeof msg.requireAs === 'boolean') opts.requireAs = msg.requireAs;
+    if (typeof msg.requireCn === 'boolean') opts.requireCn = msg.requireCn;
+    server = TChannel(opts);
+    serverSub = server.makeSubChannel({ serviceName: serviceName });
+    Object.keys(endpoints).forEach(function each(name) {
+        var impl = endpoints[name];
+        serverSub.register(name, function handle(req, res, arg2, arg3) {
+            recordServed(req, arg2, arg3);
+            try {
+                impl(req, res, arg2, arg3);
+            } catch (err) {
+                send({ event: 'uncaught', kind: 'handlerThrew', error: describeThrown(err) });
+                if (!finished(req, res)) res.sendError('UnexpectedError', 'handler threw: ' + String(err && err.message));
+            }
+        });
+    });
+    var listening = false;
+    server.errorEvent.on(function onServerError(err) {
+        if (listening) {
+            send({ event: 'uncaught', kind: 'serverChannelError', error: describeThrown(err) });
+        } else {
+            fail(err);
+        }
+    });
+    server.listen(0, '127.0.0.1', function onListening() {
+        listening = true;
+        reply({ hostPort: server.hostPort, serviceName: serviceName });
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client side
+
+var client = null;
+var clientSubs = Object.create(null);
+
+function clientFor(hostPort) {
+    if (!client) {
+        client = TChannel({ logger: makeLogger('client') });
+    }
+    var sub = clientSubs[hostPort];
+    if (!sub) {
+        // One sub channel per target whose only peer is that target, so a request goes
+        // through TChannelRequest (waits for identification, applies timeout/retry rules)
+        // without mixing up targets. The sub channel's own name never reaches the wire: the
+        // call request carries the request's serviceName.
+        sub = client.makeSubChannel({ serviceName: 'node-peer-target:' + hostPort, peers: [hostPort] });
+        clientSubs[hostPort] = sub;
+    }
+    return sub;
+}
+
+function call(msg, reply) {
+    if (typeof msg.hostPort !== 'string' || !msg.hostPort) throw new TypeError('call.hostPort must be a string');
+    if (typeof msg.service !== 'string') throw new TypeError('call.service must be a string');
+    var arg1 = toBuffer(msg.arg1, 'call.arg1');
+    var arg2 = toBuffer(msg.arg2, 'call.arg2');
+    var arg3 = toBuffer(msg.arg3, 'call.arg3');
+    var checksumType = checksumTypeParam(msg.checksumType, 'call.checksumType');
+
+    var headers = { as: 'raw', cn: 'node-client' };
+    if (msg.headers && typeof msg.headers === 'object') {
+        Object.keys(msg.headers).forEach(function each(k) { headers[k] = String(msg.headers[k]); });
+    }
+
+    var opts = {
+        serviceName: msg.service,
+        timeout: typeof msg.timeout === 'number' ? msg.timeout : DEFAULT_CALL_TIMEOUT,
+        hasNoParent: true,
+        retryLimit: typeof msg.retryLimit === 'number' ? msg.retryLimit : 1,
+        headers: headers
+    };
+    if (checksumType === 0) {
+        // `checksumType: 0` is falsy and tchannel-node turns it into its default (CRC32C);
+        // only a Checksum object selects "none".
+        opts.checksum = new Checksum(0);
+    } else if (checksumType !== null) {
+        opts.checksumType = checksumType;
+    }
+    if (msg.retryFlags && typeof msg.retryFlags === 'object') {
+        opts.retryFlags = new RetryFlags(
+            Boolean(msg.retryFlags.never),
+            Boolean(msg.retryFlags.onConnectionError),
+            Boolean(msg.retryFlags.onTimeout)
+        );
+    }
+
+    var req = clientFor(msg.hostPort).request(opts);
+    req.send(arg1, arg2, arg3, function onResult(err, res, resArg2, resArg3) {
+        if (err) {
+            reply({ error: serializeCallError(err) });
+            return;
+        }
+        reply({
+            result: {
+                ok: Boolean(res.ok),
+                code: typeof res.code === 'number' ? res.code : 0,
+                arg2: b64(resArg2),
+                arg3: b64(resArg3),
+                headers: copyHeaders(res.headers),
+                checksumType: res.checksum ? res.checksum.type : null
+            }
+        });
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+function closeAll(callback) {
+    var chans = [];
+    if (client && !client.destroyed) chans.push(client);
+    if (server && !server.destroyed) chans.push(server);
+    var left = chans.length;
+    if (left === 0) {
+        callback();
+        return;
+    }
+    var timer = setTimeout(callback, 2000);
+    chans.forEach(function each(chan) {
+        chan.close(function onClosed() {
+            if (--left === 0) {
+                clearTimeout(timer);
+                callback();
+            }
+        });
+    });
+}
+
+var commands = {
+    ping: function ping(msg, reply) {
+        reply({ pid: process.pid });
+    },
+    listen: listen,
+    call: call,
+    served: function servedCmd(msg, reply) {
+        var out = served.slice();
+        if (msg.clear) served = [];
+        reply(out);
+    },
+    logs: function logsCmd(msg, reply) {
+        var out = logs.slice();
+        if (msg.clear) logs = [];
+        reply(out);
+    },
+    close: function close(msg, reply) {
+        closeAll(function onClosed() {
+            reply({});
+            // Let the reply flush before leaving.
+            setImmediate(function leave() {
+                if (process.connected) process.disconnect();
+                process.exit(0);
+            });
+        });
+    }
+};
+
+send({ event: 'ready', pid: process.pid });

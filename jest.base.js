@@ -9,7 +9,7 @@ module.exports = function jestConfig(packageDir, overrides = {}) {
     testEnvironment: 'node',
     testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     transform: {
-      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(packageDir, 'tsconfig.json'), isolatedModules: true }],
+      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(packageDir, 'tsconfig.json') }],
     },
     moduleNameMapper: {
       '^@tchannel/(core|raw|json|thrift|hyperbahn|vcr)$': path.join(__dirname, 'packages/$1/src/index.ts'),

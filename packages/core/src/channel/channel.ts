@@ -255,9 +255,10 @@ export class TChannel {
     );
   }
 
-  private track(socket: Socket, direction: 'inbound' | 'outbound'): Connection {
+  private track(socket: Socket, direction: 'inbound' | 'outbound', remoteHostPort?: string): Connection {
     const connection = new Connection(socket, {
       direction,
+      ...(remoteHostPort === undefined ? {} : { remoteHostPort }),
       localHostPort: this.hostPort,
       processName: this.processName,
       maxMessageBytes: this.maxMessageBytes,
@@ -278,8 +279,7 @@ export class TChannel {
     if (peer === undefined) {
       const { host, port } = parseHostPort(hostPort);
       peer = new Peer(hostPort, () => {
-        const connection = this.track(netConnect({ host, port }), 'outbound');
-        return connection;
+        return this.track(netConnect({ host, port }), 'outbound', hostPort);
       });
       this.peers.set(hostPort, peer);
     }

@@ -30,7 +30,7 @@ import { EMPTY_TRACING, type Tracing } from '../wire/tracing';
 import { scheduleDeadline, type Deadline } from './deadline-timer';
 import { FrameWriter } from './frame-writer';
 import { InboundCall } from './inbound-call';
-import { ourInitHeaders, readPeerIdentity, type PeerIdentity } from './init-headers';
+import { EPHEMERAL_HOST_PORT, ourInitHeaders, readPeerIdentity, type PeerIdentity } from './init-headers';
 import { MessageIds } from './message-ids';
 
 /** Which side opened the TCP connection. */
@@ -40,6 +40,8 @@ export interface ConnectionOptions {
   readonly direction: ConnectionDirection;
   /** Our host_port for init: the listening address, or 0.0.0.0:0 for a client-only channel. */
   readonly localHostPort: string;
+  /** For outbound connections: the host:port dialled (names the peer in errors before init). */
+  readonly remoteHostPort?: string;
   readonly processName: string;
   /** Cap on one message's buffered args. */
   readonly maxMessageBytes: number;
@@ -94,8 +96,13 @@ export class Connection {
   readonly direction: ConnectionDirection;
   /** Set once init completes: what the peer said about itself. */
   peer: PeerIdentity | undefined;
-  /** The socket's remote address, `host:port`. */
-  readonly remoteAddress: string;
+  /** The peer's address: its init host_port once known, else the address dialled or accepted. */
+  get remoteAddress(): string {
+    const announced = this.peer?.hostPort;
+    if (announced !== undefined && announced !== EPHEMERAL_HOST_PORT) return announced;
+    if (this.socket.remoteAddress !== undefined) return formatHostPort(this.socket.remoteAddress, this.socket.remotePort ?? 0);
+    return this.options.remoteHostPort ?? 'unknown peer';
+  }
 
   private state: State = 'handshaking';
   private readonly writer: FrameWriter;
@@ -115,7 +122,6 @@ export class Connection {
     private readonly options: ConnectionOptions,
   ) {
     this.direction = options.direction;
-    this.remoteAddress = formatHostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
     this.writer = new FrameWriter(socket);
     this.readyPromise = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;

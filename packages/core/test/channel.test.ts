@@ -156,7 +156,7 @@ describe('TChannel calls between two channels', () => {
 
   test('the server answers timeout when the ttl expires before the handler answers', async () => {
     const server = channel('server');
-    server.register('hang', () => new Promise(() => undefined));
+    server.register('hang', () => new Promise<never>(() => undefined));
     const hostport = await server.listen();
     const client = channel('client');
     // The client's own deadline and the server's ttl are equal; either way the call is a timeout.
@@ -168,7 +168,7 @@ describe('TChannel calls between two channels', () => {
     let aborted: Promise<unknown> | undefined;
     server.register('watch', (req) => {
       aborted = new Promise((resolve) => req.signal.addEventListener('abort', () => resolve(req.signal.reason)));
-      return new Promise(() => undefined);
+      return new Promise<never>(() => undefined);
     });
     const hostport = await server.listen();
     const client = channel('client');
@@ -181,7 +181,7 @@ describe('TChannel calls between two channels', () => {
     let serverSignal: AbortSignal | undefined;
     server.register('hang', (req) => {
       serverSignal = req.signal;
-      return new Promise(() => undefined);
+      return new Promise<never>(() => undefined);
     });
     const hostport = await server.listen();
     const client = channel('client');
@@ -289,7 +289,7 @@ describe('TChannel lifecycle and peers', () => {
 
   test('closing a server fails in-flight calls with a network error', async () => {
     const server = channel('server');
-    server.register('hang', () => new Promise(() => undefined));
+    server.register('hang', () => new Promise<never>(() => undefined));
     const hostport = await server.listen();
     const client = channel('client');
     const outcome = client.call({ scheme: 'raw', service: 'server', arg1: 'hang', hostport }).catch((e: unknown) => e);

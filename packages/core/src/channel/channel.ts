@@ -2,8 +2,9 @@ import { connect as netConnect, createServer, type Server, type Socket } from 'n
 import { Connection, formatHostPort } from '../connection/connection';
 import type { InboundCall } from '../connection/inbound-call';
 import { EPHEMERAL_HOST_PORT } from '../connection/init-headers';
-import type { Handler } from '../dispatch/handler';
+import type { Handler, PlainHandler, StreamingHandler } from '../dispatch/handler';
 import { Request } from '../dispatch/request';
+import { Response } from '../dispatch/response';
 import { RequestDispatcher, type RegisterOptions } from '../dispatch/request-dispatcher';
 import {
   AlreadyListeningError,
@@ -105,8 +106,11 @@ export class TChannel {
   }
 
   /** Registers a handler on the channel's dispatcher (see RequestDispatcher.register). */
+  register(rule: string | typeof RequestDispatcher.FALLBACK, handler: PlainHandler, options?: RegisterOptions): this;
+  register(rule: string | typeof RequestDispatcher.FALLBACK, handler: StreamingHandler, options?: RegisterOptions): this;
   register(rule: string | typeof RequestDispatcher.FALLBACK, handler: Handler, options: RegisterOptions = {}): this {
-    this.dispatcher.register(rule, handler, options);
+    // One implementation for both forms; the dispatcher tells them apart by arity.
+    this.dispatcher.register(rule, handler as PlainHandler, options);
     return this;
   }
 
@@ -314,15 +318,10 @@ export class TChannel {
       return;
     }
     const request = new Request(call, this.schemes);
-    let outcome: ReturnType<Handler>;
-    try {
-      outcome = this.dispatcher.dispatch(request);
-    } catch (err) {
-      answerWithError(call, request, err);
-      return;
-    }
-    Promise.resolve(outcome).then(
+    const response = new Response(call);
+    this.dispatcher.dispatch(request, response).then(
       (result) => {
+        if (result === undefined) return;
         call.respond({
           code: result.code ?? 0,
           arg2: toBuffer(result.arg2),
@@ -335,6 +334,10 @@ export class TChannel {
   };
 }
 
+/**
+ * Turns a handler's failure into an error frame (also mid-stream: the caller's call then fails).
+ * A TChannelError answers with its code; anything else is unexpected (0x05), with the message.
+ */
 function answerWithError(call: InboundCall, request: Request, err: unknown): void {
   if (err instanceof TChannelError) {
     // A fatal code is about a connection, not a call; a handler cannot close the connection.

@@ -7,7 +7,8 @@ import {
   protocolErrorFor,
 } from '../errors/protocol-errors';
 import { TChannelError } from '../errors/tchannel-error';
-import { BufferedArgs, MessageAssembler } from '../message/message-assembler';
+import { IncomingArgs, type FlowControl } from '../message/incoming-args';
+import { MessageAssembler } from '../message/message-assembler';
 import { fragmentMessage } from '../message/message-fragmenter';
 import type { CallArgs, CallRequestHead, CallResponseHead } from '../message/message-head';
 import type { ChecksumType } from '../wire/checksum-type';
@@ -29,7 +30,8 @@ import type { Headers } from '../wire/headers';
 import { EMPTY_TRACING, type Tracing } from '../wire/tracing';
 import { scheduleDeadline, type Deadline } from './deadline-timer';
 import { FrameWriter } from './frame-writer';
-import { InboundCall } from './inbound-call';
+import { InboundCall, type InboundCallOwner } from './inbound-call';
+import { OutgoingMessage, type FrameOutlet } from './outgoing-message';
 import { EPHEMERAL_HOST_PORT, ourInitHeaders, readPeerIdentity, type PeerIdentity } from './init-headers';
 import { MessageIds } from './message-ids';
 
@@ -62,10 +64,18 @@ export interface CallResponse {
   readonly args: CallArgs;
 }
 
-/** An outgoing call as the connection needs it. */
-export interface OutboundRequest {
+/** The head of a call response, with its args arriving (streamed calls resolve with this at the first frame). */
+export interface ResponseHead {
+  readonly code: number;
+  readonly headers: Headers;
+  readonly tracing: Tracing;
+  readonly checksumType: ChecksumType;
+  readonly args: IncomingArgs;
+}
+
+/** An outgoing call as the connection needs it, args aside. */
+export interface OutboundCallStart {
   readonly head: CallRequestHead;
-  readonly args: CallArgs;
   readonly checksumType: ChecksumType;
   /** Local deadline; the call fails with `onTimeout()` when it passes. */
   readonly timeoutMs: number;
@@ -75,13 +85,27 @@ export interface OutboundRequest {
   readonly onAbort?: () => TChannelError;
 }
 
+/** A whole outgoing call. */
+export interface OutboundRequest extends OutboundCallStart {
+  readonly args: CallArgs;
+}
+
+/** A call being streamed out: write arg2/arg3 into `message` (arg1 is written) and end it. */
+export interface StreamingRequest {
+  readonly message: OutgoingMessage;
+  /** Resolves at the first response frame; later failures error the response's arg streams. */
+  readonly response: Promise<ResponseHead>;
+}
+
 interface PendingCall {
-  readonly resolve: (response: CallResponse) => void;
+  /** Resolve with the head at the first frame (streamed) or when complete (whole). */
+  readonly streaming: boolean;
+  readonly resolve: (head: ResponseHead) => void;
   readonly reject: (error: TChannelError) => void;
   readonly deadline: Deadline;
+  head: ResponseHead | undefined;
   assembler: MessageAssembler | undefined;
-  sink: BufferedArgs | undefined;
-  first: CallResponseFrame | undefined;
+  message: OutgoingMessage | undefined;
   cleanup: (() => void) | undefined;
 }
 
@@ -92,7 +116,7 @@ type State = 'handshaking' | 'ready' | 'closing' | 'closed';
  * message id, ping, cancel and error frames. I/O lives here; frames and messages are pure data
  * handled by the wire and message modules.
  */
-export class Connection {
+export class Connection implements InboundCallOwner {
   readonly direction: ConnectionDirection;
   /** Set once init completes: what the peer said about itself. */
   peer: PeerIdentity | undefined;
@@ -116,6 +140,17 @@ export class Connection {
   private rejectReady!: (error: TChannelError) => void;
   private initDeadline: Deadline | undefined;
   private closeError: TChannelError | undefined;
+  /** Streamed args whose readers fell behind; while any, the socket is not read. */
+  private pressured = 0;
+  private readonly flow: FlowControl = {
+    pressure: () => {
+      if (this.pressured++ === 0) this.socket.pause();
+    },
+    relief: () => {
+      if (--this.pressured === 0 && !this.isClosed) this.socket.resume();
+    },
+  };
+  private readonly outlet: FrameOutlet;
 
   constructor(
     readonly socket: Socket,
@@ -123,6 +158,14 @@ export class Connection {
   ) {
     this.direction = options.direction;
     this.writer = new FrameWriter(socket);
+    const writer = this.writer;
+    this.outlet = {
+      send: (frame) => writer.send(frame),
+      get pendingBytes() {
+        return writer.pendingBytes;
+      },
+      drained: () => writer.drained(),
+    };
     this.readyPromise = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -169,56 +212,100 @@ export class Connection {
     return this.inbound.size;
   }
 
-  /** Sends a call and resolves with its response (whatever its code) or rejects with a TChannelError. */
-  request(request: OutboundRequest): Promise<CallResponse> {
-    if (this.state !== 'ready') {
-      return Promise.reject(this.closeError ?? new NetworkError(`connection to ${this.remoteAddress} is not ready`));
-    }
-    const id = this.ids.allocate(this.outbound);
-    return new Promise<CallResponse>((resolve, reject) => {
-      const finish = (): void => {
-        const pending = this.outbound.get(id);
-        if (pending === undefined) return;
-        this.outbound.delete(id);
-        pending.deadline.cancel();
-        pending.cleanup?.();
-      };
-      const pending: PendingCall = {
-        resolve: (response) => {
-          finish();
-          resolve(response);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-        deadline: scheduleDeadline(request.timeoutMs, () => pending.reject(request.onTimeout())),
-        assembler: undefined,
-        sink: undefined,
-        first: undefined,
-        cleanup: undefined,
-      };
-      this.outbound.set(id, pending);
-      const signal = request.signal;
-      if (signal !== undefined) {
-        const onAbort = (): void => {
-          if (!this.outbound.has(id)) return;
-          this.writer.send({ type: FrameType.Cancel, id, ttl: request.head.ttl, tracing: request.head.tracing, why: 'aborted by caller' });
-          pending.reject(request.onAbort?.() ?? new TChannelError('call aborted'));
-        };
-        if (signal.aborted) {
-          onAbort();
-          return;
-        }
-        signal.addEventListener('abort', onAbort, { once: true });
-        pending.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
+  /** Sends a whole call and resolves with its whole response (whatever its code) or rejects with a TChannelError. */
+  async request(request: OutboundRequest): Promise<CallResponse> {
+    const { id, response } = this.startCall(request, false);
+    if (id !== undefined) {
       try {
         for (const frame of fragmentMessage(id, request.head, request.args, request.checksumType)) this.writer.send(frame);
       } catch (err) {
-        pending.reject(TChannelError.from(err));
+        this.outbound.get(id)?.reject(TChannelError.from(err));
       }
+    }
+    const head = await response;
+    const arg2 = head.args.completed(1) ?? (await head.args.arg(1));
+    const arg3 = head.args.completed(2) ?? (await head.args.arg(2));
+    return { code: head.code, headers: head.headers, tracing: head.tracing, checksumType: head.checksumType, args: [EMPTY, arg2, arg3] };
+  }
+
+  /**
+   * Starts a call whose args are written as they are produced, and whose response resolves at its
+   * first frame with args readable as streams. arg1 is written here.
+   */
+  requestStreaming(start: OutboundCallStart, arg1: Buffer): StreamingRequest {
+    const { id, response } = this.startCall(start, true);
+    const message = new OutgoingMessage(this.outlet, id ?? 0, start.head, start.checksumType);
+    if (id === undefined) {
+      message.close(new NetworkError(`connection to ${this.remoteAddress} is not ready`));
+    } else {
+      const pending = this.outbound.get(id);
+      if (pending !== undefined) pending.message = message;
+      message.write(0, arg1);
+    }
+    return { message, response };
+  }
+
+  private startCall(start: OutboundCallStart, streaming: boolean): { id: number | undefined; response: Promise<ResponseHead> } {
+    if (this.state !== 'ready') {
+      return { id: undefined, response: Promise.reject(this.closeError ?? new NetworkError(`connection to ${this.remoteAddress} is not ready`)) };
+    }
+    const id = this.ids.allocate(this.outbound);
+    let resolveHead!: (head: ResponseHead) => void;
+    let rejectHead!: (error: TChannelError) => void;
+    const response = new Promise<ResponseHead>((resolve, reject) => {
+      resolveHead = resolve;
+      rejectHead = reject;
     });
+    let delivered = false;
+    const finish = (): PendingCall | undefined => {
+      const pending = this.outbound.get(id);
+      if (pending === undefined) return undefined;
+      this.outbound.delete(id);
+      pending.deadline.cancel();
+      pending.cleanup?.();
+      return pending;
+    };
+    const pending: PendingCall = {
+      streaming,
+      resolve: (head) => {
+        if (!delivered) {
+          delivered = true;
+          resolveHead(head);
+        }
+        // A call is over once its whole response arrived; the streamed case resolves earlier.
+        if (head.args.isEnded(2)) finish()?.message?.close(new TChannelError('the response already completed'));
+      },
+      reject: (error) => {
+        const done = finish();
+        done?.message?.close(error);
+        if (!delivered) {
+          delivered = true;
+          rejectHead(error);
+        } else {
+          done?.head?.args.fail(error);
+        }
+      },
+      deadline: scheduleDeadline(start.timeoutMs, () => pending.reject(start.onTimeout())),
+      head: undefined,
+      assembler: undefined,
+      message: undefined,
+      cleanup: undefined,
+    };
+    this.outbound.set(id, pending);
+    const signal = start.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        if (!this.outbound.has(id)) return;
+        this.writer.send({ type: FrameType.Cancel, id, ttl: start.head.ttl, tracing: start.head.tracing, why: 'aborted by caller' });
+        pending.reject(start.onAbort?.() ?? new TChannelError('call aborted'));
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+    return { id: this.outbound.has(id) ? id : undefined, response };
   }
 
   /** Sends a ping req and resolves when the ping res arrives. */
@@ -238,18 +325,32 @@ export class Connection {
     });
   }
 
-  /** Sends a call res for an inbound call (used by InboundCall). */
+  /** Sends a whole call res for an inbound call (InboundCallOwner). */
   sendResponse(id: number, head: CallResponseHead, args: CallArgs, checksumType: ChecksumType): void {
-    if (!this.inbound.has(id)) return;
-    this.inbound.delete(id);
-    for (const frame of fragmentMessage(id, head, args, checksumType)) this.writer.send(frame);
+    if (this.isClosed) return;
+    try {
+      for (const frame of fragmentMessage(id, head, args, checksumType)) this.writer.send(frame);
+    } catch (err) {
+      // E.g. response transport headers that cannot be encoded: the caller still gets an answer.
+      this.sendError(id, ErrorCode.UnexpectedError, `cannot send response: ${TChannelError.from(err).message}`, head.tracing);
+    }
   }
 
-  /** Sends an error frame for an inbound call (used by InboundCall) and forgets the call. */
+  /** Starts a streamed call res for an inbound call (InboundCallOwner). */
+  startResponse(id: number, head: CallResponseHead, checksumType: ChecksumType, onEnd: () => void): OutgoingMessage {
+    const message = new OutgoingMessage(this.outlet, id, head, checksumType, onEnd);
+    if (this.isClosed) message.close(this.closeError ?? new NetworkError('connection closed'));
+    return message;
+  }
+
+  /** Sends an error frame for an inbound call (InboundCallOwner). */
   sendCallError(id: number, code: ErrorCode, message: string, tracing: Tracing): void {
-    if (!this.inbound.has(id)) return;
+    if (!this.isClosed) this.sendError(id, code, message, tracing);
+  }
+
+  /** Forgets an inbound call: later frames for its id are dropped (InboundCallOwner). */
+  release(id: number): void {
     this.inbound.delete(id);
-    this.sendError(id, code, message, tracing);
   }
 
   /** Closes the connection after queued frames are written. Outstanding outbound calls fail. */
@@ -288,10 +389,16 @@ export class Connection {
     if (!this.socket.destroyed && this.socket.writableEnded === false) this.socket.destroy();
     this.rejectReady(this.closeError);
     for (const pending of [...this.outbound.values()]) pending.reject(this.closeError);
+    this.pressured = 0;
     for (const call of [...this.inbound.values()]) call.abort(this.closeError);
     this.inbound.clear();
     this.pings.clear();
     this.options.onClose?.(this, error);
+  }
+
+  /** The batched writer's queued bytes (for tests and streaming producers). */
+  get pendingWriteBytes(): number {
+    return this.writer.pendingBytes;
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -339,10 +446,11 @@ export class Connection {
       case FrameType.CallRequest:
       case FrameType.CallRequestContinue: {
         const call = this.inbound.get(id);
-        if (type === FrameType.CallRequestContinue && call === undefined) return;
-        if (call !== undefined) call.abort(error);
-        this.inbound.delete(id);
-        this.sendError(id, ErrorCode.BadRequest, `invalid call request: ${error.message}`, call?.tracing ?? EMPTY_TRACING);
+        if (call !== undefined) {
+          call.failRequest(error, ErrorCode.BadRequest);
+        } else if (type === FrameType.CallRequest) {
+          this.sendError(id, ErrorCode.BadRequest, `invalid call request: ${error.message}`, EMPTY_TRACING);
+        }
         return;
       }
       case FrameType.CallResponse:
@@ -436,40 +544,35 @@ export class Connection {
       this.fatal(`call request reuses message id ${frame.id}, which is still in progress`);
       return;
     }
-    const sink = new BufferedArgs();
-    const assembler = new MessageAssembler(sink, { maxMessageBytes: this.options.maxMessageBytes });
-    const call = new InboundCall(this, frame, sink);
+    const call = new InboundCall(this, frame, this.onInboundArgEnd, this.flow);
     this.inbound.set(frame.id, call);
     if (frame.ttl === 0) {
       // The spec forbids ttl 0; answering bad request (not a fatal error, as tchannel-node does) keeps the connection.
-      call.sendError(ErrorCode.BadRequest, 'call request has ttl 0; ttl must be positive');
+      call.failRequest(new InvalidMessageError('call request has ttl 0; ttl must be positive'), ErrorCode.BadRequest);
       return;
     }
-    this.acceptCallFrame(call, assembler, frame);
+    call.assembler = new MessageAssembler(call.args, { maxMessageBytes: this.options.maxMessageBytes });
+    this.acceptCallFrame(call, frame);
   }
+
+  /** Dispatches a call as soon as its arg1 (the endpoint) is complete. */
+  private readonly onInboundArgEnd = (call: InboundCall, index: number): void => {
+    if (index === 0) this.options.onInboundCall(call);
+  };
 
   private onCallRequestContinue(frame: CallContinueFrame): void {
     const call = this.inbound.get(frame.id);
-    // Continuations of calls we already answered (errors, timeouts, cancels) are dropped.
+    // Continuations of calls already answered with an error, timed out or cancelled are dropped.
     if (call === undefined || call.assembler === undefined) return;
-    this.acceptCallFrame(call, call.assembler, frame);
+    this.acceptCallFrame(call, frame);
   }
 
-  private acceptCallFrame(call: InboundCall, assembler: MessageAssembler, frame: CallRequestFrame | CallContinueFrame): void {
-    let complete: boolean;
+  private acceptCallFrame(call: InboundCall, frame: CallRequestFrame | CallContinueFrame): void {
     try {
-      complete = assembler.accept(frame);
+      call.assembler?.accept(frame);
     } catch (err) {
       const error = TChannelError.from(err);
-      call.abort(error);
-      this.sendCallError(frame.id, error.code === ErrorCode.FatalProtocolError ? ErrorCode.BadRequest : error.code, error.message, call.tracing);
-      return;
-    }
-    if (complete) {
-      call.assembler = undefined;
-      this.options.onInboundCall(call);
-    } else {
-      call.assembler = assembler;
+      call.failRequest(error, error.code === ErrorCode.FatalProtocolError ? ErrorCode.BadRequest : error.code);
     }
   }
 
@@ -478,34 +581,25 @@ export class Connection {
     // Late responses (after a timeout or cancel) are dropped without touching other calls.
     if (pending === undefined) return;
     if (frame.type === FrameType.CallResponse) {
-      if (pending.first !== undefined) {
+      if (pending.assembler !== undefined) {
         pending.reject(new InvalidMessageError(`second call response for message ${frame.id} from ${this.remoteAddress}`));
         return;
       }
-      pending.first = frame;
-      pending.sink = new BufferedArgs();
-      pending.assembler = new MessageAssembler(pending.sink, { maxMessageBytes: this.options.maxMessageBytes });
+      const args = new IncomingArgs(undefined, this.flow);
+      pending.head = { code: frame.code, headers: frame.headers, tracing: frame.tracing, checksumType: frame.checksumType, args };
+      pending.assembler = new MessageAssembler(args, { maxMessageBytes: this.options.maxMessageBytes });
     } else if (pending.assembler === undefined) {
       pending.reject(new InvalidMessageError(`call response continuation before the call response for message ${frame.id}`));
       return;
     }
     let complete: boolean;
     try {
-      complete = (pending.assembler as MessageAssembler).accept(frame);
+      complete = pending.assembler.accept(frame);
     } catch (err) {
       pending.reject(TChannelError.from(err));
       return;
     }
-    if (!complete) return;
-    const first = pending.first as CallResponseFrame;
-    const args = (pending.sink as BufferedArgs).args;
-    pending.resolve({
-      code: first.code,
-      headers: first.headers,
-      tracing: first.tracing,
-      checksumType: first.checksumType,
-      args: [args[0] as Buffer, args[1] as Buffer, args[2] as Buffer],
-    });
+    if (complete || pending.streaming) pending.resolve(pending.head as ResponseHead);
   }
 
   private onErrorFrame(frame: ErrorFrame): void {
@@ -522,6 +616,8 @@ export class Connection {
     // An error frame for an id we no longer track (timed out, cancelled) is ignored.
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** `host:port`, with IPv6 hosts in brackets (docs/protocol.md: the port follows the last colon). */
 export function formatHostPort(host: string, port: number): string {

@@ -4,6 +4,8 @@ import type { Frame } from '../wire/frames';
 
 /** Frames smaller than this are merged into one buffer per write; larger ones are written as they are. */
 const COALESCE_LIMIT = 16 * 1024;
+/** Queued bytes at or below which waiting producers resume. */
+const DRAIN_LOW_WATER_MARK = 256 * 1024;
 
 /**
  * Batches frames onto a socket: every frame sent in the same turn of the event loop leaves in one
@@ -14,8 +16,41 @@ export class FrameWriter {
   private queuedBytes = 0;
   private scheduled = false;
   private closed = false;
+  private drainWaiters: Array<() => void> = [];
+  private waitingForSocketDrain = false;
 
   constructor(private readonly socket: Socket) {}
+
+  /**
+   * Resolves once queued bytes (ours and the socket's) are at most `lowWaterMark`, or the writer
+   * closes. Streaming producers await it so a slow peer pauses them instead of growing buffers.
+   */
+  drained(lowWaterMark = DRAIN_LOW_WATER_MARK): Promise<void> {
+    if (this.closed || this.pendingBytes <= lowWaterMark) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.watchDrain();
+    });
+  }
+
+  private watchDrain(): void {
+    if (this.waitingForSocketDrain || this.scheduled) return;
+    if (this.socket.writableLength <= DRAIN_LOW_WATER_MARK || this.closed) {
+      this.releaseDrainWaiters();
+      return;
+    }
+    this.waitingForSocketDrain = true;
+    this.socket.once('drain', () => {
+      this.waitingForSocketDrain = false;
+      this.releaseDrainWaiters();
+    });
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
 
   /** Encodes and queues a frame. Throws (InvalidMessageError) if the frame cannot be encoded. */
   send(frame: Frame): void {
@@ -51,6 +86,7 @@ export class FrameWriter {
     this.queuedBytes = 0;
     if (queue.length === 1) {
       this.socket.write(queue[0] as Buffer);
+      if (this.drainWaiters.length > 0) this.watchDrain();
       return;
     }
     // Small frames are merged (one copy each, cheaper than many tiny writes); big ones go as they are.
@@ -70,6 +106,7 @@ export class FrameWriter {
     }
     if (run.length > 0) this.socket.write(run.length === 1 ? (run[0] as Buffer) : Buffer.concat(run, runBytes));
     this.socket.uncork();
+    if (this.drainWaiters.length > 0) this.watchDrain();
   };
 
   /** Drops anything queued; later sends are ignored. */
@@ -77,5 +114,6 @@ export class FrameWriter {
     this.closed = true;
     this.queue = [];
     this.queuedBytes = 0;
+    this.releaseDrainWaiters();
   }
 }

@@ -1,6 +1,7 @@
 import { BadRequestError } from '../errors/protocol-errors';
-import type { Handler } from './handler';
+import { isStreamingHandler, type Handler, type HandlerResult, type PlainHandler, type StreamingHandler } from './handler';
 import type { Request } from './request';
+import type { Response } from './response';
 
 /** The rule that matches requests no other rule matches. */
 const FALLBACK: unique symbol = Symbol('RequestDispatcher.FALLBACK');
@@ -18,7 +19,9 @@ export interface RegisterOptions {
 }
 
 /**
- * Routes requests to handlers by endpoint (arg1). Unmatched endpoints go to the FALLBACK rule if
+ * Routes requests to handlers by endpoint (arg1). Handlers come in two forms (see handler.ts): a
+ * plain `(request) => result` called once the request is complete, or `(request, response)` called
+ * as soon as arg1 arrives, for streaming. Unmatched endpoints go to the FALLBACK rule if
  * one is registered, else to `notFound`, which answers bad request naming the endpoint.
  */
 export class RequestDispatcher {
@@ -28,7 +31,7 @@ export class RequestDispatcher {
   private fallback: Route | undefined;
 
   /** Default for unknown endpoints: a bad request error naming service and endpoint. */
-  notFound: Handler = (request) => {
+  notFound: PlainHandler = (request) => {
     throw new BadRequestError(`no handler for service "${request.service}" and endpoint "${request.endpoint}"`);
   };
 
@@ -36,6 +39,8 @@ export class RequestDispatcher {
    * Registers `handler` for `rule` (an endpoint name, or RequestDispatcher.FALLBACK).
    * Registering a rule again replaces its handler.
    */
+  register(rule: string | typeof FALLBACK, handler: PlainHandler, options?: RegisterOptions): this;
+  register(rule: string | typeof FALLBACK, handler: StreamingHandler, options?: RegisterOptions): this;
   register(rule: string | typeof FALLBACK, handler: Handler, options: RegisterOptions = {}): this {
     const route: Route = { handler, scheme: options.scheme };
     if (rule === FALLBACK) this.fallback = route;
@@ -46,7 +51,7 @@ export class RequestDispatcher {
   /** `register` as a decorator-like helper: `dispatcher.route('echo')(handler)`. */
   route(rule: string | typeof FALLBACK, options: RegisterOptions = {}): <H extends Handler>(handler: H) => H {
     return (handler) => {
-      this.register(rule, handler, options);
+      this.register(rule, handler as PlainHandler, options);
       return handler;
     };
   }
@@ -61,15 +66,29 @@ export class RequestDispatcher {
     return [...this.routes.keys()];
   }
 
-  /** Runs the matching handler (or notFound) for a request; the caller turns the outcome into frames. */
-  dispatch(request: Request): ReturnType<Handler> {
+  /**
+   * Runs the matching handler (or notFound) for a request. A plain handler's result is returned
+   * for the caller to send whole; a streaming handler answers through `response` (flushed here if
+   * it returns without flushing) and `undefined` is returned.
+   * @throws whatever the handler throws; BadRequestError for a scheme mismatch
+   */
+  async dispatch(request: Request, response: Response): Promise<HandlerResult | undefined> {
     const route = this.resolve(request.endpoint);
-    if (route === undefined) return this.notFound(request);
-    if (route.scheme !== undefined && route.scheme !== request.scheme) {
+    if (route !== undefined && route.scheme !== undefined && route.scheme !== request.scheme) {
       throw new BadRequestError(
         `endpoint "${request.endpoint}" expects arg scheme "${route.scheme}" but the call uses "${request.scheme}"`,
       );
     }
-    return route.handler(request);
+    const handler = route?.handler ?? this.notFound;
+    if (isStreamingHandler(handler)) {
+      await handler(request, response);
+      await response.flush();
+      return undefined;
+    }
+    if (!request.isComplete) {
+      await request.getHeaderBytes();
+      await request.getBodyBytes();
+    }
+    return handler(request);
   }
 }

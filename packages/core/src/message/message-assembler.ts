@@ -24,7 +24,7 @@ export interface MessageAssemblerOptions {
  *
  * An arg is complete when another chunk follows it in a frame, or when the frame that carries it
  * has no "more fragments" flag (docs/protocol.md, "Fragmentation"). A message that ends before all
- * three args were seen gets the missing ones as empty.
+ * three args were seen is invalid (InvalidMessageError).
  */
 export class MessageAssembler {
   private argIndex = 0;
@@ -51,7 +51,7 @@ export class MessageAssembler {
   /**
    * Accepts the next frame of the message. Returns true when the message is complete.
    * @throws InvalidChecksumError on a checksum mismatch or a checksum type that changed
-   * @throws InvalidMessageError on more than three args
+   * @throws InvalidMessageError on more than three args, or fewer than three when the message ends
    * @throws ArgTooLargeError when arg1 exceeds 16 KiB or the message exceeds `maxMessageBytes`
    */
   accept(frame: CallFrame): boolean {
@@ -94,9 +94,13 @@ export class MessageAssembler {
       }
     }
     if (!more) {
-      while (this.argIndex < 3) {
-        this.sink.argEnd(this.argIndex);
-        this.argIndex++;
+      // Call req/res carry exactly three args (`arg1~2 arg2~2 arg3~2`); an arg that is empty is
+      // still sent as a zero-length chunk. A message ending with fewer has lost an arg (tchannel-node
+      // 4.0.1 drops arg3 when arg2 fills its frame to within 2 bytes): reading the missing ones as
+      // empty would hand the application silently truncated data. tchannel-node and tchannel-go
+      // reject such a message too.
+      if (this.argIndex < 3) {
+        throw new InvalidMessageError(`message ${frame.id} ended after ${this.argIndex} of its 3 args`);
       }
       this.done = true;
     }

@@ -1,3 +1,4 @@
+import type { ArgSource } from '../dispatch/response';
 import type { ChecksumType } from '../wire/checksum-type';
 import type { Headers } from '../wire/headers';
 import type { Tracing } from '../wire/tracing';
@@ -47,4 +48,10 @@ export interface CallResponseResult {
   readonly hostPort: string;
   /** The span this call used. */
   readonly tracing: Tracing;
+}
+
+/** A call whose arg2/arg3 may be streamed (see TChannel.callStreaming). */
+export interface StreamingCallOptions extends Omit<CallOptions, 'arg2' | 'arg3' | 'retryLimit'> {
+  readonly arg2?: Buffer | string | ArgSource;
+  readonly arg3?: Buffer | string | ArgSource;
 }

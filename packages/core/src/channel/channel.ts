@@ -1,5 +1,7 @@
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { Connection, formatHostPort } from '../connection/connection';
+import { Connection, formatHostPort, type OutboundCallStart } from '../connection/connection';
+import { pumpArg, type OutgoingMessage } from '../connection/outgoing-message';
+import type { ArgSource } from '../dispatch/response';
 import type { InboundCall } from '../connection/inbound-call';
 import { EPHEMERAL_HOST_PORT } from '../connection/init-headers';
 import type { Handler, PlainHandler, StreamingHandler } from '../dispatch/handler';
@@ -11,6 +13,7 @@ import {
   ArgTooLargeError,
   ChannelClosedError,
   NoAvailablePeerError,
+  StreamingError,
 } from '../errors/local-errors';
 import { CancelledError, NetworkError, TimeoutError } from '../errors/protocol-errors';
 import { TChannelError } from '../errors/tchannel-error';
@@ -19,10 +22,13 @@ import type { ArgScheme } from '../scheme/arg-scheme';
 import { SchemeRegistry } from '../scheme/scheme-registry';
 import { ChecksumType } from '../wire/checksum-type';
 import { ErrorCode } from '../wire/error-code';
-import type { CallOptions, CallResponseResult } from './call-options';
+import type { Headers } from '../wire/headers';
+import type { Tracing } from '../wire/tracing';
+import type { CallOptions, CallResponseResult, StreamingCallOptions } from './call-options';
 import { parseHostPort } from './host-port';
 import { Peer } from './peer';
-import { DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON, isRetryOn, shouldRetry } from './retry-policy';
+import { DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON, isRetryOn, shouldRetry, type RetryOn } from './retry-policy';
+import { StreamingCallResponse } from './streaming-call-response';
 import { childSpan } from './trace-ids';
 
 /** Options of a channel. Only `name` is required. */
@@ -152,66 +158,106 @@ export class TChannel {
    * errors, timeouts, cancellation and network failures, after retries allowed by `retryOn`.
    */
   async call(options: CallOptions): Promise<CallResponseResult> {
+    const plan = this.plan(options);
+    const args = [plan.arg1, toBuffer(options.arg2), toBuffer(options.arg3)] as const;
+    const retryLimit = options.retryLimit ?? (options.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
+    return this.attempt(plan, retryLimit, async (connection, start, hostPort) => {
+      const response = await connection.request({ ...start, args });
+      return { code: response.code, arg2: response.args[1], arg3: response.args[2], headers: response.headers, hostPort, tracing: plan.tracing };
+    });
+  }
+
+  /**
+   * Makes a call whose arg2/arg3 may be streams (Readables or async iterables, sent as they are
+   * produced and paced by the peer), and resolves at the first response frame with a response
+   * whose args can be read as streams as they arrive. A streamed call is never retried (its
+   * body cannot be replayed); `timeout` bounds the whole exchange.
+   */
+  async callStreaming(options: StreamingCallOptions): Promise<StreamingCallResponse> {
+    const plan = this.plan(options);
+    const failure = new AbortController();
+    const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
+    return this.attempt({ ...plan, signal }, 0, async (connection, start, hostPort) => {
+      const { message, response } = connection.requestStreaming(start, plan.arg1);
+      void (async () => {
+        await writeArg(message, 1, options.arg2);
+        await writeArg(message, 2, options.arg3);
+        message.end();
+      })().catch((err: unknown) => failure.abort(new StreamingError(`request stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
+      const head = await response;
+      return new StreamingCallResponse(head, hostPort, plan.tracing);
+    });
+  }
+
+  /** Validates options and fixes what every attempt of a call shares. */
+  private plan(options: CallOptions | StreamingCallOptions): CallPlan {
     if (this.state === 'closed') throw new ChannelClosedError(`channel "${this.name}" is closed`);
     const timeout = options.timeout ?? this.timeout;
     if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TChannelError(`timeout must be a positive number of ms, got ${timeout}`);
     const retryOn = options.retryOn ?? DEFAULT_RETRY_ON;
     if (!isRetryOn(retryOn)) throw new TChannelError(`invalid retryOn "${String(retryOn)}": use 'c', 't', 'ct', 'tc' or 'n'`);
-    const retryLimit = options.retryLimit ?? (options.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
     const arg1 = toBuffer(options.arg1);
     if (arg1.length > MAX_ARG1_BYTES) throw new ArgTooLargeError(`arg1 is ${arg1.length} bytes; the limit is 16 KiB`);
-    const args = [arg1, toBuffer(options.arg2), toBuffer(options.arg3)] as const;
-    const endpoint = arg1.toString('utf8');
-    const tracing = childSpan(options.parentTracing, options.trace ?? this.trace);
-    const headers = { ...options.headers, as: options.scheme, cn: this.name, re: retryOn };
-    const checksumType = options.checksumType ?? this.checksumType;
-    const signal = options.signal;
     const startedAt = performance.now();
-    const deadline = startedAt + timeout;
-    const tried = new Set<string>();
+    return {
+      service: options.service,
+      hostport: options.hostport,
+      arg1,
+      endpoint: arg1.toString('utf8'),
+      timeout,
+      retryOn,
+      startedAt,
+      deadline: startedAt + timeout,
+      tracing: childSpan(options.parentTracing, options.trace ?? this.trace),
+      headers: { ...options.headers, as: options.scheme, cn: this.name, re: retryOn },
+      checksumType: options.checksumType ?? this.checksumType,
+      signal: options.signal,
+    };
+  }
 
+  /**
+   * Runs `send` on a peer's connection, and again on peers not yet tried while the error is
+   * retryable, attempts remain and the deadline has not passed. Each attempt's ttl is the time left.
+   */
+  private async attempt<T>(
+    plan: CallPlan,
+    retryLimit: number,
+    send: (connection: Connection, start: OutboundCallStart, hostPort: string) => Promise<T>,
+  ): Promise<T> {
+    const { service, endpoint, signal } = plan;
+    const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const timeLeft = deadline - performance.now();
-      const peer = options.hostport === undefined ? this.choosePeer(tried) : this.peerFor(options.hostport);
-      const describe = `call to service "${options.service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
+      const timeLeft = plan.deadline - performance.now();
+      const peer = plan.hostport === undefined ? this.choosePeer(tried) : this.peerFor(plan.hostport);
+      const describe = `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
       const timeoutError = (): TimeoutError =>
-        new TimeoutError(`${describe} timed out after ${Math.round(performance.now() - startedAt)} ms (timeout ${timeout} ms)`, {
-          service: options.service,
+        new TimeoutError(`${describe} timed out after ${Math.round(performance.now() - plan.startedAt)} ms (timeout ${plan.timeout} ms)`, {
+          service,
           endpoint,
           ...(peer === undefined ? {} : { peer: peer.hostPort }),
         });
       try {
-        if (signal?.aborted) throw new CancelledError(`${describe} was aborted`, { service: options.service, endpoint });
+        if (signal?.aborted) throw abortError(signal, `${describe} was aborted`, service, endpoint);
         if (timeLeft <= 0) throw timeoutError();
         if (peer === undefined) {
           throw new NoAvailablePeerError(
             this.knownPeers.length === 0
-              ? `no peers to call service "${options.service}": pass hostport or knownPeers`
-              : `no available peer for service "${options.service}" (tried ${[...tried].join(', ')})`,
+              ? `no peers to call service "${service}": pass hostport or knownPeers`
+              : `no available peer for service "${service}" (tried ${[...tried].join(', ')})`,
           );
         }
         tried.add(peer.hostPort);
         const connection = await withTimeout(peer.getConnection(), timeLeft, timeoutError);
-        const response = await connection.request({
-          head: { kind: 'request', ttl: Math.max(1, Math.ceil(deadline - performance.now())), tracing, service: options.service, headers },
-          args,
-          checksumType,
-          timeoutMs: deadline - performance.now(),
+        const start: OutboundCallStart = {
+          head: { kind: 'request', ttl: Math.max(1, Math.ceil(plan.deadline - performance.now())), tracing: plan.tracing, service, headers: plan.headers },
+          checksumType: plan.checksumType,
+          timeoutMs: plan.deadline - performance.now(),
           onTimeout: timeoutError,
-          ...(signal === undefined ? {} : { signal, onAbort: () => new CancelledError(`${describe} was aborted`, { service: options.service, endpoint, peer: peer.hostPort }) }),
-        });
-        return {
-          code: response.code,
-          arg2: response.args[1],
-          arg3: response.args[2],
-          headers: response.headers,
-          hostPort: peer.hostPort,
-          tracing,
+          ...(signal === undefined ? {} : { signal, onAbort: () => abortError(signal, `${describe} was aborted`, service, endpoint, peer.hostPort) }),
         };
+        return await send(connection, start, peer.hostPort);
       } catch (err) {
-        if (attempt >= retryLimit || signal?.aborted || !shouldRetry(err, retryOn) || options.hostport !== undefined && attempt >= retryLimit) {
-          throw TChannelError.from(err);
-        }
+        if (attempt >= retryLimit || signal?.aborted || !shouldRetry(err, plan.retryOn)) throw TChannelError.from(err);
       }
     }
   }
@@ -354,6 +400,37 @@ const EMPTY = Buffer.alloc(0);
 function toBuffer(value: Buffer | string | undefined): Buffer {
   if (value === undefined) return EMPTY;
   return typeof value === 'string' ? Buffer.from(value) : value;
+}
+
+/** What every attempt of one call shares. */
+interface CallPlan {
+  readonly service: string;
+  readonly hostport: string | undefined;
+  readonly arg1: Buffer;
+  readonly endpoint: string;
+  readonly timeout: number;
+  readonly retryOn: RetryOn;
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly tracing: Tracing;
+  readonly headers: Headers;
+  readonly checksumType: ChecksumType;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The error for an aborted call: the signal's reason if it is a TChannelError, else CancelledError. */
+function abortError(signal: AbortSignal, message: string, service: string, endpoint: string, peer?: string): TChannelError {
+  if (signal.reason instanceof TChannelError) return signal.reason;
+  return new CancelledError(message, { service, endpoint, ...(peer === undefined ? {} : { peer }), cause: signal.reason });
+}
+
+async function writeArg(message: OutgoingMessage, index: number, value: Buffer | string | ArgSource | undefined): Promise<void> {
+  if (value === undefined) return;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) {
+    message.write(index, toBuffer(value));
+    return;
+  }
+  await pumpArg(message, index, value);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => TChannelError): Promise<T> {

@@ -39,6 +39,11 @@ export class OutgoingMessage {
     });
   }
 
+  /** Bytes queued on the connection and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.outlet.pendingBytes;
+  }
+
   /** Whether the writer should wait for `drained()` before writing more. */
   get overHighWater(): boolean {
     return this.outlet.pendingBytes > WRITE_HIGH_WATER_MARK;

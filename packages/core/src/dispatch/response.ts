@@ -40,6 +40,11 @@ export class Response {
     return this.phase === 'flushing' || this.phase === 'flushed';
   }
 
+  /** Bytes queued on the connection for the peer and not yet taken by the kernel (0 before the first write). */
+  get queuedBytes(): number {
+    return this.message?.queuedBytes ?? 0;
+  }
+
   /** Whether any part of the response has been sent. */
   get isStarted(): boolean {
     return this.message !== undefined;

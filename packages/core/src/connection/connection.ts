@@ -176,9 +176,12 @@ export class Connection implements InboundCallOwner {
     socket.on('data', this.onData);
     socket.on('error', (err) => this.destroy(new NetworkError(`socket error with ${this.remoteAddress}: ${err.message}`, { cause: err })));
     socket.on('close', () => this.destroy(new NetworkError(`connection to ${this.remoteAddress} closed`)));
-    this.initDeadline = scheduleDeadline(options.initTimeoutMs, () =>
-      this.fatal(`init handshake not completed within ${options.initTimeoutMs} ms`),
-    );
+    this.initDeadline = scheduleDeadline(options.initTimeoutMs, () => {
+      const reason = `init handshake not completed within ${options.initTimeoutMs} ms`;
+      // The acceptor must not send anything before an init req arrives: it just hangs up.
+      if (this.direction === 'inbound') this.closeSilently(new FatalProtocolError(reason));
+      else this.fatal(reason);
+    });
     if (this.direction === 'outbound') {
       this.writer.send({
         type: FrameType.InitRequest,
@@ -241,6 +244,8 @@ export class Connection implements InboundCallOwner {
       const pending = this.outbound.get(id);
       if (pending !== undefined) pending.message = message;
       message.write(0, arg1);
+      // Start arg2 so the first frame ends arg1: peers route on arg1 from the first frame.
+      message.write(1, EMPTY);
     }
     return { message, response };
   }
@@ -380,6 +385,13 @@ export class Connection implements InboundCallOwner {
     this.destroy(new FatalProtocolError(`protocol error on connection with ${this.remoteAddress}: ${message}`));
   }
 
+  private closeSilently(error: TChannelError): void {
+    if (this.isClosed) return;
+    this.state = 'closing';
+    this.socket.destroy();
+    this.destroy(error);
+  }
+
   private destroy(error: TChannelError | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
@@ -403,6 +415,15 @@ export class Connection implements InboundCallOwner {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.state === 'closed') return;
+    if (this.state === 'handshaking' && this.splitter.buffered === 0 && chunk.length >= 3) {
+      // Fail fast on a peer that does not speak TChannel (e.g. HTTP): the first frame's type is known.
+      const expected = this.direction === 'inbound' ? FrameType.InitRequest : FrameType.InitResponse;
+      const type = chunk[2] as number;
+      if (type !== expected && type !== FrameType.Error) {
+        this.fatal(`expected ${FrameType[expected]} as the first frame, got type 0x${type.toString(16).padStart(2, '0')}`);
+        return;
+      }
+    }
     let frames: Buffer[];
     try {
       frames = this.splitter.push(chunk);
@@ -604,7 +625,7 @@ export class Connection implements InboundCallOwner {
 
   private onErrorFrame(frame: ErrorFrame): void {
     const pending = this.outbound.get(frame.id);
-    if (pending !== undefined) {
+    if (pending !== undefined && frame.code !== ErrorCode.FatalProtocolError) {
       pending.reject(protocolErrorFor(frame.code, frame.message, { id: frame.id, peer: this.remoteAddress }));
       return;
     }

@@ -129,6 +129,8 @@ export function checkFragments(frames: readonly CallFrame[], e: FragmentExpectat
     if (frame.checksum !== running) problems.push(`${at}: checksum 0x${frame.checksum.toString(16)}, expected 0x${running.toString(16)}`);
     decoded.push(decodeFrame(bytes) as CallFrame);
   });
+  // The chunks, in order, are the args' bytes, in order: nothing lost, duplicated or reordered.
+  if (!Buffer.concat(frames.flatMap((f) => f.args)).equals(Buffer.concat(e.args))) problems.push('chunks do not concatenate to the args');
   if (problems.length > 0) throw new Error(`fragmentation rules broken:\n${problems.slice(0, 20).join('\n')}`);
   return decoded;
 }

@@ -4,7 +4,7 @@ import { ChecksumType } from './checksum-type';
 import { FRAME_ARBITRARIES } from './frame-arbitraries.fixtures';
 import { decodeFrame, encodeFrame, frameSize, readFrameHeader } from './frame-codec';
 import { FrameType } from './frame-type';
-import { ascii, CALL_HEADER_BYTES, FRAME_VECTORS, frameWithPayload, headers, TRACING, TRACING_BYTES, wire, zeros } from './frame-vectors.fixtures';
+import { ascii, FRAME_VECTORS, frameWithPayload, headers, TRACING, TRACING_BYTES, wire, zeros } from './frame-vectors.fixtures';
 import type { CallFrame, CallRequestFrame, Frame } from './frames';
 
 /** Runs `fn`, expecting it to throw; returns what it threw. */
@@ -400,6 +400,21 @@ describe('encodeFrame rejects frames it cannot encode with InvalidMessageError',
 
   it.each(cases)('%s', (_name, frame, reason) => {
     expectInvalidMessage(() => encodeFrame(frame), reason);
+  });
+
+  it('encodes own header keys only, and sizes the frame by the same keys (inherited keys are not sent)', () => {
+    // Regression: headersSize counted inherited keys (for...in) while writeHeaders wrote own keys,
+    // so the frame's unwritten tail carried stale memory and peers saw trailing bytes.
+    const inherited = Object.assign(Object.create({ re: 'c', fd: 'x' }) as Record<string, string>, { as: 'raw', cn: 'caller' });
+    for (const frame of [
+      { ...call, headers: inherited },
+      { type: FrameType.InitRequest, id: 1, version: 2, headers: inherited } as const,
+    ]) {
+      const bytes = encodeFrame(frame);
+      expect(bytes.length).toBe(frameSize(frame));
+      expect(bytes.readUInt16BE(0)).toBe(bytes.length);
+      expect((decodeFrame(bytes) as { headers: object }).headers).toEqual({ as: 'raw', cn: 'caller' });
+    }
   });
 
   it('encodes a frame of exactly 65535 bytes', () => {

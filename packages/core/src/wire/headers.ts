@@ -17,7 +17,10 @@ export function headersSize(headers: Headers, width: HeaderWidth): number {
   const max = width === 1 ? 0xff : 0xffff;
   let size = width;
   let count = 0;
-  for (const key in headers) {
+  // Own keys only, as writeHeaders enumerates them: counting inherited keys too would size the frame
+  // larger than the bytes written, and the unwritten tail of its allocUnsafe buffer would go out
+  // as stale memory.
+  for (const key of Object.keys(headers)) {
     const keyBytes = Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(headers[key] as string);
     if (width === 1 && (keyBytes === 0 || keyBytes > MAX_TRANSPORT_HEADER_KEY_BYTES)) {

@@ -3,8 +3,7 @@
 // `farmhash` (Fingerprint32) and `sse4_crc32` (CRC-32C), and then against tchannel-node's
 // v2/checksum.js `Checksum#compute` for whole frames.
 import * as path from 'node:path';
-import { ChecksumType } from '../../core/src/wire/checksum-type';
-import { computeChecksum, crc32, crc32c, fingerprint32 } from '../../core/src/checksum';
+import { ChecksumType, computeChecksum, crc32, crc32c, fingerprint32 } from '@tchannel/core';
 
 interface NativeFarmhash {
   fingerprint32(input: Buffer): number;

@@ -61,6 +61,43 @@ export interface NodeCallRequest {
   retryFlags?: { never?: boolean; onConnectionError?: boolean; onTimeout?: boolean };
 }
 
+/** A call made with tchannel-node's own json scheme (as/json.js, `TChannelAsJSON`). */
+export interface NodeJsonCallRequest {
+  hostPort: string;
+  service: string;
+  /** arg1. */
+  endpoint: string;
+  /** Application headers; absent: tchannel-node sends an empty arg2 (it stringifies `undefined`). */
+  head?: unknown;
+  /** The body; absent: `null` (tchannel-node requires one). */
+  body?: unknown;
+  /** Request timeout in ms; absent: 2000 (harness default). */
+  timeout?: number;
+  /** Transport headers merged over { cn: 'node-client' }; tchannel-node sets `as: json`. */
+  headers?: Record<string, string>;
+}
+
+/** A json call response as tchannel-node's json client decoded it. */
+export interface NodeJsonCallResult {
+  /** true for code 0x00, false for an application error (code 0x01). */
+  ok: boolean;
+  /** arg2 decoded (`null` for an empty arg2). */
+  head: unknown;
+  /**
+   * arg3 decoded. For ok: false, the fields of the Error tchannel-node rebuilt from the body
+   * (errors.ReconstructedError): the body's own fields, plus `name` and `fullType`.
+   */
+  body: unknown;
+  /** Transport headers of the call response. */
+  headers: Record<string, string>;
+}
+
+export interface NodeJsonCallOutcome {
+  result?: NodeJsonCallResult;
+  /** A transport error, or tchannel-node's json parse error for a response it could not decode. */
+  error?: NodeCallError;
+}
+
 export interface NodeListenOptions {
   /** Force this checksum type on every response (by default tchannel-node echoes the request's). */
   checksumType?: ChecksumType;
@@ -69,6 +106,8 @@ export interface NodeListenOptions {
   /** tchannel-node's channel options; both default to true (missing as/cn is an error). */
   requireAs?: boolean;
   requireCn?: boolean;
+  /** Service name tchannel-node's json endpoints (echo, app-error, no-head, seen, handler-error) are served under; default 'node-json-server'. */
+  jsonServiceName?: string;
 }
 
 export interface NodeTracing {
@@ -214,6 +253,22 @@ function parseCallOutcome(value: unknown): NodeCallOutcome {
   };
 }
 
+function parseJsonCallOutcome(value: unknown): NodeJsonCallOutcome {
+  if (!isObj(value)) throw new NodePeerError(`callJson: malformed answer ${JSON.stringify(value)}`);
+  const error = value['error'];
+  if (isObj(error)) return { error: parseCallError(error) };
+  const result = value['result'];
+  if (!isObj(result)) throw new NodePeerError(`callJson: answer has neither result nor error`);
+  return {
+    result: {
+      ok: result['ok'] === true,
+      head: result['head'] ?? null,
+      body: result['body'] ?? null,
+      headers: strRecord(result['headers']),
+    },
+  };
+}
+
 function parseServed(value: unknown): NodeServedCall[] {
   if (!Array.isArray(value)) throw new NodePeerError('served: expected an array');
   return value.filter(isObj).map((rec) => ({
@@ -318,7 +373,7 @@ export class NodePeer {
     return this.stderrTail;
   }
 
-  /** Starts a tchannel-node server (port 0 on 127.0.0.1) with the raw test endpoints; returns its hostPort. */
+  /** Starts a tchannel-node server (port 0 on 127.0.0.1) with the raw test endpoints and, under `jsonServiceName`, the json ones; returns its hostPort. */
   async listen(opts: NodeListenOptions = {}): Promise<string> {
     const value = await this.request('listen', { ...opts });
     if (!isObj(value) || typeof value['hostPort'] !== 'string') {
@@ -342,6 +397,16 @@ export class NodePeer {
     if (req.retryLimit !== undefined) params['retryLimit'] = req.retryLimit;
     if (req.retryFlags !== undefined) params['retryFlags'] = req.retryFlags;
     return parseCallOutcome(await this.request('call', params));
+  }
+
+  /** Makes one json call with tchannel-node's json scheme from the child's client channel. */
+  async callJson(req: NodeJsonCallRequest): Promise<NodeJsonCallOutcome> {
+    const params: Obj = { hostPort: req.hostPort, service: req.service, endpoint: req.endpoint };
+    if ('head' in req) params['head'] = req.head;
+    if ('body' in req) params['body'] = req.body;
+    if (req.timeout !== undefined) params['timeout'] = req.timeout;
+    if (req.headers !== undefined) params['headers'] = req.headers;
+    return parseJsonCallOutcome(await this.request('callJson', params));
   }
 
   /** Calls served so far by this peer's server (oldest first); `clear` empties the record. */

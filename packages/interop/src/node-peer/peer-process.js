@@ -9,11 +9,18 @@
 //                   { event: 'uncaught', error }       uncaught exception / unhandled rejection
 // Buffers cross IPC as base64 strings.
 //
+// listen also serves tchannel-node's json scheme under a second service, `jsonServiceName`
+// (default 'node-json-server'): see jsonEndpoints.
+//
 // Commands:
 //   ping                                   -> { pid }
-//   listen { checksumType?, serviceName?, requireAs?, requireCn? } -> { hostPort }
+//   listen { checksumType?, serviceName?, requireAs?, requireCn?, jsonServiceName? } -> { hostPort }
 //   call { hostPort, service, arg1, arg2, arg3, timeout?, checksumType?, headers?,
 //          retryLimit?, retryFlags? }      -> { result: {...} } | { error: {...} }
+//   callJson { hostPort, service, endpoint, head?, body?, timeout?, headers? }
+//                                          -> { result: { ok, head, body, headers } } | { error: {...} }
+//          (tchannel-node's own json scheme, as/json.js; head/body are JSON values, not base64;
+//          an absent head is sent as an empty arg2, as tchannel-node does for `undefined`)
 //   served { clear? }                      -> [served call records]
 //   logs { clear? }                        -> [tchannel-node log entries]
 //   close                                  -> {} and the process exits
@@ -307,6 +314,63 @@ var endpoints = {
     }
 };
 
+// JSON endpoints, served with tchannel-node's TChannelAsJSON under `jsonServiceName`:
+// handler(context, req, head, body, callback) answers callback(err, { ok, head, body }).
+var jsonEndpoints = {
+    // head and body back unchanged
+    echo: function jsonEcho(context, req, head, body, callback) {
+        callback(null, { ok: true, head: head, body: body });
+    },
+    // call res code 1 with the conventional { type, message } error body
+    'app-error': function jsonAppError(context, req, head, body, callback) {
+        callback(null, { ok: false, head: head, body: { type: 'my.error', message: 'my error happened' } });
+    },
+    // no head at all: tchannel-node then writes an empty arg2
+    'no-head': function jsonNoHead(context, req, head, body, callback) {
+        callback(null, { ok: true, body: body });
+    },
+    // what tchannel-node decoded, with its JavaScript types
+    seen: function jsonSeen(context, req, head, body, callback) {
+        callback(null, {
+            ok: true,
+            head: {},
+            body: { head: head, body: body, headType: head === null ? 'null' : typeof head, as: req.headers.as }
+        });
+    },
+    // a handler failure: tchannel-node answers an UnexpectedError frame
+    'handler-error': function jsonHandlerError(context, req, head, body, callback) {
+        callback(new Error('json handler failed'));
+    }
+};
+
+function registerJsonEndpoints(chan, serviceName) {
+    var sub = chan.makeSubChannel({ serviceName: serviceName });
+    var tchannelJSON = chan.TChannelAsJSON();
+    // TChannelAsJSON.register only calls `register(name, handler)` and reads `logger` on what it
+    // is given: this stand-in records each call in `served` before the json layer parses it.
+    var recordingSub = {
+        logger: sub.logger,
+        register: function register(name, handler) {
+            sub.register(name, function recorded(req, res, arg2, arg3) {
+                recordServed(req, arg2, arg3);
+                handler(req, res, arg2, arg3);
+            });
+        }
+    };
+    Object.keys(jsonEndpoints).forEach(function each(name) {
+        var impl = jsonEndpoints[name];
+        tchannelJSON.register(recordingSub, name, { endpoint: name }, function handle(context, req, head, body, callback) {
+            try {
+                impl(context, req, head, body, callback);
+            } catch (err) {
+                send({ event: 'uncaught', kind: 'handlerThrew', error: describeThrown(err) });
+                callback(err);
+            }
+        });
+    });
+    return sub;
+}
+
 function listen(msg, reply, fail) {
     if (server) throw new Error('listen: already listening on ' + server.hostPort);
     serverChecksumOverride = checksumTypeParam(msg.checksumType, 'listen.checksumType');
@@ -328,6 +392,8 @@ function listen(msg, reply, fail) {
             }
         });
     });
+    var jsonServiceName = typeof msg.jsonServiceName === 'string' && msg.jsonServiceName ? msg.jsonServiceName : 'node-json-server';
+    registerJsonEndpoints(server, jsonServiceName);
     var listening = false;
     server.errorEvent.on(function onServerError(err) {
         if (listening) {
@@ -338,7 +404,7 @@ function listen(msg, reply, fail) {
     });
     server.listen(0, '127.0.0.1', function onListening() {
         listening = true;
-        reply({ hostPort: server.hostPort, serviceName: serviceName });
+        reply({ hostPort: server.hostPort, serviceName: serviceName, jsonServiceName: jsonServiceName });
     });
 }
 
@@ -347,6 +413,7 @@ function listen(msg, reply, fail) {
 
 var client = null;
 var clientSubs = Object.create(null);
+var jsonClient = null;        // tchannel-node's TChannelAsJSON for callJson
 
 function clientFor(hostPort) {
     if (!client) {
@@ -418,6 +485,55 @@ function call(msg, reply) {
     });
 }
 
+// Plain data of a json response body. For ok: false tchannel-node hands back an Error rebuilt
+// from the body (errors.ReconstructedError): its own enumerable fields are the body's plus
+// `name` and `fullType`.
+function jsonValue(value) {
+    if (value instanceof Error) {
+        var out = {};
+        Object.keys(value).forEach(function each(k) { out[k] = value[k]; });
+        out.message = value.message;
+        return out;
+    }
+    return value === undefined ? null : value;
+}
+
+function callJson(msg, reply) {
+    if (typeof msg.hostPort !== 'string' || !msg.hostPort) throw new TypeError('callJson.hostPort must be a string');
+    if (typeof msg.service !== 'string') throw new TypeError('callJson.service must be a string');
+    if (typeof msg.endpoint !== 'string') throw new TypeError('callJson.endpoint must be a string');
+
+    var headers = { cn: 'node-client' };
+    if (msg.headers && typeof msg.headers === 'object') {
+        Object.keys(msg.headers).forEach(function each(k) { headers[k] = String(msg.headers[k]); });
+    }
+    var req = clientFor(msg.hostPort).request({
+        serviceName: msg.service,
+        timeout: typeof msg.timeout === 'number' ? msg.timeout : DEFAULT_CALL_TIMEOUT,
+        hasNoParent: true,
+        retryLimit: 1,
+        headers: headers
+    });
+    if (!jsonClient) jsonClient = client.TChannelAsJSON();
+    // `head` absent -> undefined -> empty arg2; tchannel-node asserts a body, so absent -> null.
+    var head = Object.prototype.hasOwnProperty.call(msg, 'head') ? msg.head : undefined;
+    var body = Object.prototype.hasOwnProperty.call(msg, 'body') ? msg.body : null;
+    jsonClient.send(req, msg.endpoint, head, body, function onResult(err, res) {
+        if (err) {
+            reply({ error: serializeCallError(err) });
+            return;
+        }
+        reply({
+            result: {
+                ok: Boolean(res.ok),
+                head: jsonValue(res.head),
+                body: jsonValue(res.body),
+                headers: copyHeaders(res.headers)
+            }
+        });
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
@@ -447,6 +563,7 @@ var commands = {
     },
     listen: listen,
     call: call,
+    callJson: callJson,
     served: function servedCmd(msg, reply) {
         var out = served.slice();
         if (msg.clear) served = [];

@@ -1,3 +1,4 @@
+import type { Request } from '../dispatch/request';
 import type { ArgSource } from '../dispatch/response';
 import type { ChecksumType } from '../wire/checksum-type';
 import type { Headers } from '../wire/headers';
@@ -32,6 +33,11 @@ export interface CallOptions {
   readonly checksumType?: ChecksumType;
   /** The parent span: the call becomes its child (same trace id). */
   readonly parentTracing?: Tracing;
+  /**
+   * The request being handled, when calling out from a handler: the call inherits its deadline
+   * (the time left, never more), its cancellation and its trace (the call is a child span).
+   */
+  readonly parent?: Request;
   /** Whether the trace is sampled. Defaults to the channel's `trace` option. */
   readonly trace?: boolean;
 }

@@ -1,10 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { Connection, formatHostPort, type OutboundCallStart } from '../connection/connection';
 import { pumpArg, type OutgoingMessage } from '../connection/outgoing-message';
 import type { ArgSource } from '../dispatch/response';
 import type { InboundCall } from '../connection/inbound-call';
 import { EPHEMERAL_HOST_PORT } from '../connection/init-headers';
-import type { Handler, PlainHandler, StreamingHandler } from '../dispatch/handler';
+import type { Handler, HandlerResult, PlainHandler, StreamingHandler } from '../dispatch/handler';
 import { Request } from '../dispatch/request';
 import { Response } from '../dispatch/response';
 import { RequestDispatcher, type RegisterOptions } from '../dispatch/request-dispatcher';
@@ -15,7 +16,7 @@ import {
   NoAvailablePeerError,
   StreamingError,
 } from '../errors/local-errors';
-import { CancelledError, NetworkError, TimeoutError } from '../errors/protocol-errors';
+import { CancelledError, NetworkError, ProtocolError, protocolErrorFor, TimeoutError } from '../errors/protocol-errors';
 import { TChannelError } from '../errors/tchannel-error';
 import { MAX_ARG1_BYTES } from '../message/message-head';
 import type { ArgScheme } from '../scheme/arg-scheme';
@@ -25,8 +26,10 @@ import { ErrorCode } from '../wire/error-code';
 import type { Headers } from '../wire/headers';
 import type { Tracing } from '../wire/tracing';
 import type { CallOptions, CallResponseResult, StreamingCallOptions } from './call-options';
+import { ConnectionMonitor, type HealthOptions } from './connection-monitor';
+import { chain, type IncomingInterceptor, type OutgoingCall, type OutgoingInterceptor } from './interceptors';
 import { parseHostPort } from './host-port';
-import { Peer } from './peer';
+import { PeerPool, type PeerStats } from './peer-pool';
 import { DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON, isRetryOn, shouldRetry, type RetryOn } from './retry-policy';
 import { StreamingCallResponse } from './streaming-call-response';
 import { childSpan } from './trace-ids';
@@ -53,21 +56,36 @@ export interface TChannelOptions {
   readonly initTimeout?: number;
   /** Arg schemes to register (scheme packages also register themselves when constructed). */
   readonly schemes?: readonly ArgScheme[];
+  /** Load shedding: requests handled at once beyond this are answered busy. Default unlimited. */
+  readonly maxConcurrentRequests?: number;
+  /** Periodic pings and idle-connection reaping. Off by default. */
+  readonly health?: HealthOptions;
+  /** How long `close()` lets in-flight calls finish, in ms. Default 5 000. */
+  readonly gracePeriod?: number;
+}
+
+/** Events a channel emits. */
+export interface TChannelEvents {
+  /** A connection was opened (outbound) or accepted (inbound); it may still be handshaking. */
+  connection: [connection: Connection];
+  /** A connection closed; `error` says why unless it was closed on purpose. */
+  connectionClose: [connection: Connection, error: TChannelError | undefined];
+  /** A peer was added to the known peers (or to `service`'s peers). */
+  peerAdded: [hostPort: string, service: string | undefined];
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_INIT_TIMEOUT_MS = 5_000;
-/** A peer whose last connect failed this recently is tried only when no other peer is left. */
-const FAILED_PEER_BACKOFF_MS = 1_000;
+const DEFAULT_GRACE_PERIOD_MS = 5_000;
 
-type ChannelState = 'idle' | 'listening' | 'closed';
+type ChannelState = 'idle' | 'listening' | 'closing' | 'closed';
 
 /**
  * A TChannel endpoint: calls out to peers and, once listening, serves requests through its
  * dispatcher. One channel holds one connection pool; connections are reused per host:port.
  */
-export class TChannel {
+export class TChannel extends EventEmitter<TChannelEvents> {
   readonly name: string;
   readonly processName: string;
   readonly schemes = new SchemeRegistry();
@@ -80,12 +98,21 @@ export class TChannel {
   private state: ChannelState = 'idle';
   private server: Server | undefined;
   private listenHostPort: string | undefined;
-  private readonly peers = new Map<string, Peer>();
-  private readonly knownPeers: string[];
+  private readonly peers: PeerPool;
   private readonly connections = new Set<Connection>();
   private readonly initTimeout: number;
+  private readonly monitor: ConnectionMonitor;
+  private readonly outgoingInterceptors: OutgoingInterceptor[] = [];
+  private readonly incomingInterceptors: IncomingInterceptor[] = [];
+  private sendCall: (call: OutgoingCall) => Promise<CallResponseResult>;
+  private dispatch: (request: Request, response: Response) => Promise<HandlerResult | undefined>;
+  private inflightInbound = 0;
+  private inflightOutbound = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: TChannelOptions) {
+    super();
     if (!options.name) throw new TChannelError('a channel needs a service name');
     this.name = options.name;
     this.processName = options.processName ?? `${options.name}[${process.pid}]`;
@@ -94,8 +121,18 @@ export class TChannel {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.initTimeout = options.initTimeout ?? DEFAULT_INIT_TIMEOUT_MS;
     this.trace = options.trace ?? false;
-    this.knownPeers = [...(options.knownPeers ?? [])];
+    this.peers = new PeerPool(
+      (hostPort) => {
+        const { host, port } = parseHostPort(hostPort);
+        return this.track(netConnect({ host, port }), 'outbound', hostPort);
+      },
+      (hostPort, service) => this.emit('peerAdded', hostPort, service),
+    );
+    for (const hostPort of options.knownPeers ?? []) this.peers.add(hostPort);
     for (const scheme of options.schemes ?? []) this.schemes.register(scheme);
+    this.monitor = new ConnectionMonitor(options.health ?? {}, () => this.connections);
+    this.sendCall = (call) => this.callNow(call);
+    this.dispatch = (request, response) => this.dispatcher.dispatch(request, response);
   }
 
   /** Our host_port: the listening address, or 0.0.0.0:0 for a client-only channel. */
@@ -107,8 +144,38 @@ export class TChannel {
     return this.state === 'listening';
   }
 
+  /** True from the moment `close()` is called. */
   get isClosed(): boolean {
-    return this.state === 'closed';
+    return this.state === 'closed' || this.state === 'closing';
+  }
+
+  /** Requests being handled right now. */
+  get activeRequests(): number {
+    return this.inflightInbound;
+  }
+
+  /** Outgoing calls in flight right now. */
+  get activeCalls(): number {
+    return this.inflightOutbound;
+  }
+
+  /**
+   * Adds an interceptor around every outgoing `call()` (not `callStreaming`, whose args are
+   * streams). The first added runs outermost.
+   */
+  useOutgoing(interceptor: OutgoingInterceptor): this {
+    this.outgoingInterceptors.push(interceptor);
+    this.sendCall = chain(this.outgoingInterceptors, (call: OutgoingCall) => this.callNow(call));
+    return this;
+  }
+
+  /** Adds an interceptor around every incoming request. The first added runs outermost. */
+  useIncoming(interceptor: IncomingInterceptor): this {
+    this.incomingInterceptors.push(interceptor);
+    const interceptors = this.incomingInterceptors;
+    this.dispatch = (request, response) =>
+      chain(interceptors, (req: Request) => this.dispatcher.dispatch(req, response))(request);
+    return this;
   }
 
   /** Registers a handler on the channel's dispatcher (see RequestDispatcher.register). */
@@ -120,10 +187,14 @@ export class TChannel {
     return this;
   }
 
-  /** Adds a peer for calls without `hostport`. */
-  addPeer(hostPort: string): void {
-    parseHostPort(hostPort);
-    if (!this.knownPeers.includes(hostPort)) this.knownPeers.push(hostPort);
+  /** Adds a peer for calls without `hostport`: for every service, or only for calls to `service`. */
+  addPeer(hostPort: string, service?: string): void {
+    this.peers.add(hostPort, service);
+  }
+
+  /** Removes a peer added with `addPeer` or `knownPeers`. */
+  removePeer(hostPort: string, service?: string): void {
+    this.peers.remove(hostPort, service);
   }
 
   /**
@@ -132,7 +203,7 @@ export class TChannel {
    */
   async listen(options: { host?: string; port?: number } = {}): Promise<string> {
     if (this.state === 'listening') throw new AlreadyListeningError(`channel "${this.name}" already listens on ${this.hostPort}`);
-    if (this.state === 'closed') throw new ChannelClosedError(`channel "${this.name}" is closed`);
+    if (this.isClosed) throw new ChannelClosedError(`channel "${this.name}" is closed`);
     const configured = this.options.hostport === undefined ? undefined : parseHostPort(this.options.hostport);
     const host = options.host ?? configured?.host ?? '127.0.0.1';
     const port = options.port ?? configured?.port ?? 0;
@@ -158,13 +229,27 @@ export class TChannel {
    * errors, timeouts, cancellation and network failures, after retries allowed by `retryOn`.
    */
   async call(options: CallOptions): Promise<CallResponseResult> {
-    const plan = this.plan(options);
-    const args = [plan.arg1, toBuffer(options.arg2), toBuffer(options.arg3)] as const;
-    const retryLimit = options.retryLimit ?? (options.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
-    return this.attempt(plan, retryLimit, async (connection, start, hostPort) => {
-      const response = await connection.request({ ...start, args });
-      return { code: response.code, arg2: response.args[1], arg3: response.args[2], headers: response.headers, hostPort, tracing: plan.tracing };
-    });
+    if (this.isClosed) throw new ChannelClosedError(`channel "${this.name}" is closed`);
+    const arg1 = toBuffer(options.arg1);
+    const tracing = childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace);
+    return this.sendCall({ ...options, arg1, endpoint: arg1.toString('utf8'), tracing });
+  }
+
+  /** The call after interceptors: plan, then attempts with retries. */
+  private async callNow(call: OutgoingCall): Promise<CallResponseResult> {
+    const plan = this.plan(call, call.tracing);
+    const args = [plan.arg1, toBuffer(call.arg2), toBuffer(call.arg3)] as const;
+    const retryLimit = call.retryLimit ?? (call.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
+    this.inflightOutbound++;
+    try {
+      return await this.attempt(plan, retryLimit, async (connection, start, hostPort) => {
+        const response = await connection.request({ ...start, args });
+        return { code: response.code, arg2: response.args[1], arg3: response.args[2], headers: response.headers, hostPort, tracing: plan.tracing };
+      });
+    } finally {
+      this.inflightOutbound--;
+      this.notifyIdle();
+    }
   }
 
   /**
@@ -174,31 +259,45 @@ export class TChannel {
    * body cannot be replayed); `timeout` bounds the whole exchange.
    */
   async callStreaming(options: StreamingCallOptions): Promise<StreamingCallResponse> {
-    const plan = this.plan(options);
+    const plan = this.plan(options, childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace));
     const failure = new AbortController();
-    const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
-    return this.attempt({ ...plan, signal }, 0, async (connection, start, hostPort) => {
-      const { message, response } = connection.requestStreaming(start, plan.arg1);
-      void (async () => {
-        await writeArg(message, 1, options.arg2);
-        await writeArg(message, 2, options.arg3);
-        message.end();
-      })().catch((err: unknown) => failure.abort(new StreamingError(`request stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
-      const head = await response;
-      return new StreamingCallResponse(head, hostPort, plan.tracing);
-    });
+    const signal = plan.signal === undefined ? failure.signal : AbortSignal.any([plan.signal, failure.signal]);
+    this.inflightOutbound++;
+    try {
+      return await this.attempt({ ...plan, signal }, 0, async (connection, start, hostPort) => {
+        const { message, response } = connection.requestStreaming(start, plan.arg1);
+        void (async () => {
+          await writeArg(message, 1, options.arg2);
+          await writeArg(message, 2, options.arg3);
+          message.end();
+        })().catch((err: unknown) =>
+          failure.abort(new StreamingError(`request stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+        );
+        const head = await response;
+        return new StreamingCallResponse(head, hostPort, plan.tracing);
+      });
+    } finally {
+      this.inflightOutbound--;
+      this.notifyIdle();
+    }
   }
 
-  /** Validates options and fixes what every attempt of a call shares. */
-  private plan(options: CallOptions | StreamingCallOptions): CallPlan {
-    if (this.state === 'closed') throw new ChannelClosedError(`channel "${this.name}" is closed`);
-    const timeout = options.timeout ?? this.timeout;
-    if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TChannelError(`timeout must be a positive number of ms, got ${timeout}`);
+  /**
+   * Validates options and fixes what every attempt of a call shares. A call made with `parent`
+   * (the request being handled) inherits its deadline, its cancellation and its trace.
+   */
+  private plan(options: CallOptions | StreamingCallOptions, tracing: Tracing): CallPlan {
+    if (this.isClosed) throw new ChannelClosedError(`channel "${this.name}" is closed`);
+    const parent = options.parent;
+    let timeout = options.timeout ?? (parent === undefined ? this.timeout : parent.timeLeft);
+    if (parent !== undefined) timeout = Math.min(timeout, parent.timeLeft);
+    if (!(timeout >= 0) || !Number.isFinite(timeout)) throw new TChannelError(`timeout must be a positive number of ms, got ${timeout}`);
     const retryOn = options.retryOn ?? DEFAULT_RETRY_ON;
     if (!isRetryOn(retryOn)) throw new TChannelError(`invalid retryOn "${String(retryOn)}": use 'c', 't', 'ct', 'tc' or 'n'`);
     const arg1 = toBuffer(options.arg1);
     if (arg1.length > MAX_ARG1_BYTES) throw new ArgTooLargeError(`arg1 is ${arg1.length} bytes; the limit is 16 KiB`);
     const startedAt = performance.now();
+    const signals = [options.signal, parent?.signal].filter((s): s is AbortSignal => s !== undefined);
     return {
       service: options.service,
       hostport: options.hostport,
@@ -208,10 +307,10 @@ export class TChannel {
       retryOn,
       startedAt,
       deadline: startedAt + timeout,
-      tracing: childSpan(options.parentTracing, options.trace ?? this.trace),
+      tracing,
       headers: { ...options.headers, as: options.scheme, cn: this.name, re: retryOn },
       checksumType: options.checksumType ?? this.checksumType,
-      signal: options.signal,
+      signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
     };
   }
 
@@ -228,7 +327,7 @@ export class TChannel {
     const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
       const timeLeft = plan.deadline - performance.now();
-      const peer = plan.hostport === undefined ? this.choosePeer(tried) : this.peerFor(plan.hostport);
+      const peer = plan.hostport === undefined ? this.peers.choose(service, tried) : this.peers.peerFor(plan.hostport);
       const describe = `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
       const timeoutError = (): TimeoutError =>
         new TimeoutError(`${describe} timed out after ${Math.round(performance.now() - plan.startedAt)} ms (timeout ${plan.timeout} ms)`, {
@@ -241,8 +340,8 @@ export class TChannel {
         if (timeLeft <= 0) throw timeoutError();
         if (peer === undefined) {
           throw new NoAvailablePeerError(
-            this.knownPeers.length === 0
-              ? `no peers to call service "${service}": pass hostport or knownPeers`
+            this.peers.candidates(service).length === 0
+              ? `no peers to call service "${service}": pass hostport, knownPeers or addPeer()`
               : `no available peer for service "${service}" (tried ${[...tried].join(', ')})`,
           );
         }
@@ -257,38 +356,61 @@ export class TChannel {
         };
         return await send(connection, start, peer.hostPort);
       } catch (err) {
-        if (attempt >= retryLimit || signal?.aborted || !shouldRetry(err, plan.retryOn)) throw TChannelError.from(err);
+        if (attempt >= retryLimit || signal?.aborted || !shouldRetry(err, plan.retryOn)) {
+          throw withCallContext(TChannelError.from(err), describe, service, endpoint, peer?.hostPort);
+        }
       }
     }
   }
 
   /**
-   * Stops listening and closes every connection. Outstanding calls fail with a network error.
+   * Closes gracefully: stops accepting connections and calls at once (new requests are answered
+   * declined, new calls rejected with ChannelClosedError), lets calls in flight finish for up to
+   * `gracePeriod` ms, then closes every connection; calls still running then fail with a network
+   * error. Calling it again returns the same promise.
    */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    const server = this.server;
-    this.server = undefined;
-    for (const connection of [...this.connections]) connection.close();
-    this.connections.clear();
-    for (const peer of this.peers.values()) peer.close();
-    this.peers.clear();
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(options: { gracePeriod?: number } = {}): Promise<void> {
+    if (this.closing === undefined) this.closing = this.shutDown(options.gracePeriod ?? this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS);
+    return this.closing;
   }
 
-  /** Peers known to the channel and their load, for inspection. */
-  peerStats(): Array<{ hostPort: string; connected: boolean; pending: number; connections: number }> {
-    return [...this.peers.values()].map((peer) => ({
-      hostPort: peer.hostPort,
-      connected: peer.isConnected,
-      pending: peer.pending,
-      connections: peer.connectionCount,
-    }));
+  private async shutDown(gracePeriod: number): Promise<void> {
+    this.state = 'closing';
+    const server = this.server;
+    this.server = undefined;
+    const serverClosed = server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.inflightInbound + this.inflightOutbound > 0 && gracePeriod > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, gracePeriod);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.state = 'closed';
+    this.monitor.stop();
+    for (const connection of [...this.connections]) connection.close();
+    this.connections.clear();
+    this.peers.closeAll();
+    await serverClosed;
+  }
+
+  private notifyIdle(): void {
+    if (this.inflightInbound + this.inflightOutbound > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Peers the channel has talked to and their load, for inspection. */
+  peerStats(): PeerStats[] {
+    return this.peers.stats();
   }
 
   private accept(socket: Socket): void {
-    if (this.state === 'closed') {
+    if (this.isClosed) {
       socket.destroy();
       return;
     }
@@ -298,7 +420,7 @@ export class TChannel {
         const peerHostPort = connection.peer?.hostPort;
         // A peer that listens can be called back over the connection it opened.
         if (peerHostPort !== undefined && peerHostPort !== EPHEMERAL_HOST_PORT && !connection.isClosed) {
-          this.peerFor(peerHostPort).add(connection);
+          this.peers.peerFor(peerHostPort).add(connection);
         }
       },
       () => undefined,
@@ -314,69 +436,47 @@ export class TChannel {
       maxMessageBytes: this.maxMessageBytes,
       initTimeoutMs: this.initTimeout,
       onInboundCall: this.onInboundCall,
-      onClose: (closed) => {
+      onClose: (closed, error) => {
         this.connections.delete(closed);
-        const hostPort = closed.peer?.hostPort;
-        if (hostPort !== undefined) this.peers.get(hostPort)?.remove(closed);
+        this.peers.detach(closed);
+        this.emit('connectionClose', closed, error);
       },
     });
     this.connections.add(connection);
+    this.emit('connection', connection);
     return connection;
   }
 
-  private peerFor(hostPort: string): Peer {
-    let peer = this.peers.get(hostPort);
-    if (peer === undefined) {
-      const { host, port } = parseHostPort(hostPort);
-      peer = new Peer(hostPort, () => {
-        return this.track(netConnect({ host, port }), 'outbound', hostPort);
-      });
-      this.peers.set(hostPort, peer);
-    }
-    return peer;
-  }
-
-  /**
-   * Chooses a known peer not yet tried by this call: connected peers before unconnected ones,
-   * then the fewest calls in flight, ties broken at random so load spreads. Peers that failed to
-   * connect in the last second come last.
-   */
-  private choosePeer(tried: ReadonlySet<string>): Peer | undefined {
-    let best: Peer | undefined;
-    let bestScore = Infinity;
-    const now = Date.now();
-    for (const hostPort of this.knownPeers) {
-      if (tried.has(hostPort)) continue;
-      const peer = this.peerFor(hostPort);
-      const recentlyFailed = now - peer.lastFailureAt < FAILED_PEER_BACKOFF_MS;
-      const score = (recentlyFailed ? 1e9 : 0) + (peer.isConnected ? 0 : 1e6) + peer.pending + Math.random();
-      if (score < bestScore) {
-        best = peer;
-        bestScore = score;
-      }
-    }
-    return best;
-  }
-
   private readonly onInboundCall = (call: InboundCall): void => {
-    if (this.state === 'closed') {
+    if (this.isClosed) {
       call.sendError(ErrorCode.Declined, `channel "${this.name}" is closing`);
       return;
     }
+    const limit = this.options.maxConcurrentRequests;
+    if (limit !== undefined && this.inflightInbound >= limit) {
+      call.sendError(ErrorCode.Busy, `channel "${this.name}" is handling ${this.inflightInbound} requests, its limit`);
+      return;
+    }
+    this.inflightInbound++;
     const request = new Request(call, this.schemes);
     const response = new Response(call);
-    this.dispatcher.dispatch(request, response).then(
-      (result) => {
-        if (result === undefined) return;
-        call.respond({
-          code: result.code ?? 0,
-          arg2: toBuffer(result.arg2),
-          arg3: toBuffer(result.arg3),
-          ...(result.headers === undefined ? {} : { headers: result.headers }),
-        });
-      },
-      (err: unknown) => answerWithError(call, request, err),
-    );
+    this.dispatch(request, response)
+      .then(
+        (result) => {
+          if (result === undefined) return;
+          call.respond({
+            code: result.code ?? 0,
+            arg2: toBuffer(result.arg2),
+            arg3: toBuffer(result.arg3),
+            ...(result.headers === undefined ? {} : { headers: result.headers }),
+          });
+        },
+        (err: unknown) => answerWithError(call, request, err),
+      )
+      .finally(() => {
+        this.inflightInbound--;
+        this.notifyIdle();
+      });
   };
 }
 
@@ -416,6 +516,21 @@ interface CallPlan {
   readonly headers: Headers;
   readonly checksumType: ChecksumType;
   readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * Error frames carry only the peer's text; name the call in the message so a log line says which
+ * service, endpoint and peer failed.
+ */
+function withCallContext(error: TChannelError, describe: string, service: string, endpoint: string, peer: string | undefined): TChannelError {
+  if (!(error instanceof ProtocolError) || error.service !== undefined) return error;
+  return protocolErrorFor(error.code, `${describe} failed: ${error.message}`, {
+    service,
+    endpoint,
+    ...(peer === undefined ? {} : { peer }),
+    ...(error.id === undefined ? {} : { id: error.id }),
+    cause: error,
+  });
 }
 
 /** The error for an aborted call: the signal's reason if it is a TChannelError, else CancelledError. */

@@ -192,6 +192,16 @@ export class Connection implements InboundCallOwner {
     }
   }
 
+  /** When bytes last arrived (ms, `performance.now()` clock): for health pings and idle reaping. */
+  lastActivityAt = performance.now();
+
+  /** Closes the connection at once because it is unusable (e.g. it stopped answering pings); its calls fail with `error`. */
+  fail(error: TChannelError): void {
+    if (this.state === 'closed') return;
+    this.socket.destroy();
+    this.destroy(error);
+  }
+
   /** Resolves when the handshake is done; rejects if it fails or the connection closes first. */
   get ready(): Promise<void> {
     return this.readyPromise;
@@ -415,6 +425,7 @@ export class Connection implements InboundCallOwner {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.state === 'closed') return;
+    this.lastActivityAt = performance.now();
     if (this.state === 'handshaking' && this.splitter.buffered === 0 && chunk.length >= 3) {
       // Fail fast on a peer that does not speak TChannel (e.g. HTTP): the first frame's type is known.
       const expected = this.direction === 'inbound' ? FrameType.InitRequest : FrameType.InitResponse;
@@ -435,6 +446,9 @@ export class Connection implements InboundCallOwner {
       if (this.isClosed) return;
       this.onFrameBytes(bytes);
     }
+    // Frames before a corrupt size were answered above; now the stream cannot be trusted.
+    const corruption = this.splitter.takeError();
+    if (corruption !== undefined) this.fatal(corruption.message);
   };
 
   private onFrameBytes(bytes: Buffer): void {

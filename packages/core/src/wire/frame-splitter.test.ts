@@ -139,9 +139,11 @@ describe('createFrameSplitter', () => {
     });
 
     it('after valid frames in the same chunk', () => {
+      // The frames before the corruption are returned (and answered); the error is kept for after.
       const splitter = createFrameSplitter();
       const err = catchPush(splitter, [Buffer.concat([STREAM, wire([0x00, 0x03])])]);
-      expect(err).toBeInstanceOf(InvalidMessageError);
+      expect(err).toBeUndefined();
+      expect(splitter.takeError()).toBeInstanceOf(InvalidMessageError);
     });
 
     it('after valid frames in an earlier chunk', () => {
@@ -160,3 +162,14 @@ function catchPush(splitter: FrameSplitter, chunks: readonly Buffer[]): unknown 
   }
   return undefined;
 }
+
+describe('corruption after whole frames', () => {
+  test('frames before a size below 16 are returned first; the error follows', () => {
+    const splitter = createFrameSplitter();
+    const ping = Buffer.from([0x00, 0x10, 0xd0, 0x00, 0x00, 0x00, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const frames = splitter.push(Buffer.concat([ping, Buffer.from([0x00, 0x05, 0xff])]));
+    expect(frames).toEqual([ping]);
+    expect(splitter.takeError()).toBeInstanceOf(InvalidMessageError);
+    expect(() => splitter.push(ping)).toThrow(InvalidMessageError);
+  });
+});

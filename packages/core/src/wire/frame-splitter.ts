@@ -7,8 +7,14 @@ import { FRAME_HEADER_SIZE } from './frames';
  * Bytes held never exceed one frame (at most 65535), whatever the peer sends.
  */
 export interface FrameSplitter {
-  /** Feeds bytes; returns the frames they complete, in order. Throws on a size below 16. */
+  /**
+   * Feeds bytes; returns the frames they complete, in order. A size below 16 corrupts the stream:
+   * push throws InvalidMessageError, unless whole frames came before it in this chunk; then those
+   * are returned first and the error waits in `takeError()` (and is thrown by any later push).
+   */
   push(chunk: Buffer): Buffer[];
+  /** The corruption found after the frames the last push returned, if any. */
+  takeError(): InvalidMessageError | undefined;
   /** Bytes received but not yet part of a whole frame. */
   readonly buffered: number;
 }
@@ -16,6 +22,7 @@ export interface FrameSplitter {
 export function createFrameSplitter(): FrameSplitter {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  let corruption: InvalidMessageError | undefined;
 
   function take(n: number): Buffer {
     // Called only when pendingBytes >= n.
@@ -55,6 +62,7 @@ export function createFrameSplitter(): FrameSplitter {
 
   return {
     push(chunk: Buffer): Buffer[] {
+      if (corruption !== undefined) throw corruption;
       const frames: Buffer[] = [];
       if (chunk.length === 0) return frames;
       pending.push(chunk);
@@ -64,12 +72,17 @@ export function createFrameSplitter(): FrameSplitter {
         if (size < FRAME_HEADER_SIZE) {
           pending = [];
           pendingBytes = 0;
-          throw new InvalidMessageError(`frame size ${size} is below the 16-byte header`);
+          corruption = new InvalidMessageError(`frame size ${size} is below the 16-byte header`);
+          if (frames.length === 0) throw corruption;
+          break;
         }
         if (pendingBytes < size) break;
         frames.push(take(size));
       }
       return frames;
+    },
+    takeError() {
+      return corruption;
     },
     get buffered() {
       return pendingBytes;

@@ -110,6 +110,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
   private inflightOutbound = 0;
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
+  private readonly headerCache = new Map<string, Headers>();
 
   constructor(private readonly options: TChannelOptions) {
     super();
@@ -308,7 +309,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
       startedAt,
       deadline: startedAt + timeout,
       tracing,
-      headers: { ...options.headers, as: options.scheme, cn: this.name, re: retryOn },
+      headers: options.headers === undefined ? this.baseHeaders(options.scheme, retryOn) : { ...options.headers, as: options.scheme, cn: this.name, re: retryOn },
       checksumType: options.checksumType ?? this.checksumType,
       signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
     };
@@ -328,15 +329,16 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     for (let attempt = 0; ; attempt++) {
       const timeLeft = plan.deadline - performance.now();
       const peer = plan.hostport === undefined ? this.peers.choose(service, tried) : this.peers.peerFor(plan.hostport);
-      const describe = `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
+      // Built only when an error needs it: this runs for every call.
+      const describe = (): string => `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
       const timeoutError = (): TimeoutError =>
-        new TimeoutError(`${describe} timed out after ${Math.round(performance.now() - plan.startedAt)} ms (timeout ${plan.timeout} ms)`, {
+        new TimeoutError(`${describe()} timed out after ${Math.round(performance.now() - plan.startedAt)} ms (timeout ${plan.timeout} ms)`, {
           service,
           endpoint,
           ...(peer === undefined ? {} : { peer: peer.hostPort }),
         });
       try {
-        if (signal?.aborted) throw abortError(signal, `${describe} was aborted`, service, endpoint);
+        if (signal?.aborted) throw abortError(signal, `${describe()} was aborted`, service, endpoint);
         if (timeLeft <= 0) throw timeoutError();
         if (peer === undefined) {
           throw new NoAvailablePeerError(
@@ -346,18 +348,18 @@ export class TChannel extends EventEmitter<TChannelEvents> {
           );
         }
         tried.add(peer.hostPort);
-        const connection = await withTimeout(peer.getConnection(), timeLeft, timeoutError);
+        const connection = peer.readyConnection() ?? (await withTimeout(peer.getConnection(), timeLeft, timeoutError));
         const start: OutboundCallStart = {
           head: { kind: 'request', ttl: Math.max(1, Math.ceil(plan.deadline - performance.now())), tracing: plan.tracing, service, headers: plan.headers },
           checksumType: plan.checksumType,
           timeoutMs: plan.deadline - performance.now(),
           onTimeout: timeoutError,
-          ...(signal === undefined ? {} : { signal, onAbort: () => abortError(signal, `${describe} was aborted`, service, endpoint, peer.hostPort) }),
+          ...(signal === undefined ? {} : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }),
         };
         return await send(connection, start, peer.hostPort);
       } catch (err) {
         if (attempt >= retryLimit || signal?.aborted || !shouldRetry(err, plan.retryOn)) {
-          throw withCallContext(TChannelError.from(err), describe, service, endpoint, peer?.hostPort);
+          throw withCallContext(TChannelError.from(err), describe(), service, endpoint, peer?.hostPort);
         }
       }
     }
@@ -395,6 +397,17 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     this.connections.clear();
     this.peers.closeAll();
     await serverClosed;
+  }
+
+  /** The transport headers of calls without extra headers: one frozen object per scheme and retry flags, encoded once. */
+  private baseHeaders(scheme: string, retryOn: RetryOn): Headers {
+    const key = `${scheme}\0${retryOn}`;
+    let headers = this.headerCache.get(key);
+    if (headers === undefined) {
+      headers = Object.freeze({ as: scheme, cn: this.name, re: retryOn });
+      this.headerCache.set(key, headers);
+    }
+    return headers;
   }
 
   private notifyIdle(): void {

@@ -42,12 +42,18 @@ export class Peer {
     return this.connections.size;
   }
 
-  /** A ready connection, connecting if there is none. */
-  getConnection(): Promise<Connection> {
+  /** The least-loaded ready connection, if any. */
+  readyConnection(): Connection | undefined {
     let best: Connection | undefined;
     for (const connection of this.connections) {
       if (connection.isReady && (best === undefined || connection.pendingOutbound < best.pendingOutbound)) best = connection;
     }
+    return best;
+  }
+
+  /** A ready connection, connecting if there is none. */
+  getConnection(): Promise<Connection> {
+    const best = this.readyConnection();
     if (best !== undefined) return Promise.resolve(best);
     if (this.connecting === undefined) {
       const connection = this.connect();

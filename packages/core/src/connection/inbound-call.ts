@@ -57,7 +57,9 @@ export class InboundCall {
   /** Set while request frames are still expected. */
   assembler: MessageAssembler | undefined;
 
-  private readonly controller = new AbortController();
+  /** Created on first use of `signal`: most handlers never look at it, and it is costly per call. */
+  private controller: AbortController | undefined;
+  private abortReason: TChannelError | undefined;
   private response: ResponseState = 'none';
   private outgoing: OutgoingMessage | undefined;
   private requestDone = false;
@@ -101,6 +103,10 @@ export class InboundCall {
 
   /** Aborted when the call is cancelled, times out or its connection closes before the answer is sent. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
   }
 
@@ -160,7 +166,10 @@ export class InboundCall {
     this.deadline.cancel();
     this.outgoing?.close(reason);
     this.args.fail(reason);
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.abortReason === undefined) {
+      this.abortReason = reason;
+      this.controller?.abort(reason);
+    }
   }
 
   /** Ends the call with an error frame: request frames still to come are dropped. */
@@ -196,8 +205,27 @@ export class InboundCall {
 
   private head(code: number, headers: Headers | undefined): CallResponseHead {
     // Responses always carry `as`: tchannel-node rejects a call res without it.
-    return { kind: 'response', code, tracing: this.tracing, headers: { as: this.scheme ?? 'raw', ...headers } };
+    const scheme = this.scheme ?? 'raw';
+    return { kind: 'response', code, tracing: this.tracing, headers: headers === undefined || isEmpty(headers) ? responseHeadersFor(scheme) : { as: scheme, ...headers } };
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Frozen `{ as }` response headers per scheme, so their encoding is cached (see headers.ts). */
+const RESPONSE_HEADERS = new Map<string, Headers>();
+
+function responseHeadersFor(scheme: string): Headers {
+  let headers = RESPONSE_HEADERS.get(scheme);
+  if (headers === undefined) {
+    headers = Object.freeze({ as: scheme });
+    // Scheme names come from the wire: keep only a bounded number of them.
+    if (RESPONSE_HEADERS.size < 64) RESPONSE_HEADERS.set(scheme, headers);
+  }
+  return headers;
+}
+
+function isEmpty(headers: Headers): boolean {
+  for (const _ in headers) return false;
+  return true;
+}

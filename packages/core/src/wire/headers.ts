@@ -1,6 +1,6 @@
 import { InvalidMessageError } from '../errors/local-errors';
 import type { ByteReader } from './byte-reader';
-import type { ByteWriter } from './byte-writer';
+import { ByteWriter } from './byte-writer';
 
 /** String key/value headers. Objects are created without a prototype so keys such as `__proto__` are plain data. */
 export type Headers = Readonly<Record<string, string>>;
@@ -12,8 +12,30 @@ export const MAX_TRANSPORT_HEADER_KEY_BYTES = 16;
 /** Transport headers with 1-byte lengths: `nh:1 (hk~1 hv~1){nh}`. Init headers use 2-byte lengths. */
 export type HeaderWidth = 1 | 2;
 
+/**
+ * Encoded forms of frozen header objects. Calls reuse the same frozen transport headers (e.g.
+ * `{ as, cn, re }`) for every call, so they are encoded once; a frozen object cannot change under
+ * its cached bytes.
+ */
+const encodedCache = new WeakMap<Headers, { readonly width: HeaderWidth; readonly bytes: Buffer }>();
+
+function cachedEncoding(headers: Headers, width: HeaderWidth): Buffer | undefined {
+  if (!Object.isFrozen(headers)) return undefined;
+  const cached = encodedCache.get(headers);
+  if (cached !== undefined && cached.width === width) return cached.bytes;
+  const size = uncachedSize(headers, width);
+  const bytes = Buffer.alloc(size);
+  writeUncached(new ByteWriter(bytes), headers, width);
+  encodedCache.set(headers, { width, bytes });
+  return bytes;
+}
+
 /** Bytes `headers` take on the wire with the given length width. Throws if a key or value cannot be encoded. */
 export function headersSize(headers: Headers, width: HeaderWidth): number {
+  return cachedEncoding(headers, width)?.length ?? uncachedSize(headers, width);
+}
+
+function uncachedSize(headers: Headers, width: HeaderWidth): number {
   const max = width === 1 ? 0xff : 0xffff;
   let size = width;
   let count = 0;
@@ -39,6 +61,15 @@ export function headersSize(headers: Headers, width: HeaderWidth): number {
 }
 
 export function writeHeaders(writer: ByteWriter, headers: Headers, width: HeaderWidth): void {
+  const cached = cachedEncoding(headers, width);
+  if (cached !== undefined) {
+    writer.bytes(cached);
+    return;
+  }
+  writeUncached(writer, headers, width);
+}
+
+function writeUncached(writer: ByteWriter, headers: Headers, width: HeaderWidth): void {
   const keys = Object.keys(headers);
   if (width === 1) writer.u8(keys.length);
   else writer.u16(keys.length);

@@ -18,7 +18,6 @@ export {
   Connection,
   type ConnectionOptions,
   type CallResponse,
-  type OutboundRequest,
   type OutboundCallStart,
   type ResponseHead,
   type StreamingRequest,

@@ -132,7 +132,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     for (const hostPort of options.knownPeers ?? []) this.peers.add(hostPort);
     for (const scheme of options.schemes ?? []) this.schemes.register(scheme);
     this.monitor = new ConnectionMonitor(options.health ?? {}, () => this.connections);
-    this.sendCall = (call) => this.callNow(call);
+    this.sendCall = (call) => this.callNow(call, toBuffer(call.arg1), call.tracing);
     this.dispatch = (request, response) => this.dispatcher.dispatch(request, response);
   }
 
@@ -166,7 +166,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
    */
   useOutgoing(interceptor: OutgoingInterceptor): this {
     this.outgoingInterceptors.push(interceptor);
-    this.sendCall = chain(this.outgoingInterceptors, (call: OutgoingCall) => this.callNow(call));
+    this.sendCall = chain(this.outgoingInterceptors, (call: OutgoingCall) => this.callNow(call, toBuffer(call.arg1), call.tracing));
     return this;
   }
 
@@ -229,28 +229,34 @@ export class TChannel extends EventEmitter<TChannelEvents> {
    * non-zero code into TChannelApplicationError); rejects with a TChannelError for protocol
    * errors, timeouts, cancellation and network failures, after retries allowed by `retryOn`.
    */
-  async call(options: CallOptions): Promise<CallResponseResult> {
-    if (this.isClosed) throw new ChannelClosedError(`channel "${this.name}" is closed`);
+  call(options: CallOptions): Promise<CallResponseResult> {
+    if (this.isClosed) return Promise.reject(new ChannelClosedError(`channel "${this.name}" is closed`));
     const arg1 = toBuffer(options.arg1);
     const tracing = childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace);
+    if (this.outgoingInterceptors.length === 0) return this.callNow(options, arg1, tracing);
     return this.sendCall({ ...options, arg1, endpoint: arg1.toString('utf8'), tracing });
   }
 
   /** The call after interceptors: plan, then attempts with retries. */
-  private async callNow(call: OutgoingCall): Promise<CallResponseResult> {
-    const plan = this.plan(call, call.tracing);
-    const args = [plan.arg1, toBuffer(call.arg2), toBuffer(call.arg3)] as const;
-    const retryLimit = call.retryLimit ?? (call.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
-    this.inflightOutbound++;
+  private callNow(options: CallOptions, arg1: Buffer, tracing: Tracing): Promise<CallResponseResult> {
+    let plan: CallPlan;
     try {
-      return await this.attempt(plan, retryLimit, async (connection, start, hostPort) => {
-        const response = await connection.request({ ...start, args });
-        return { code: response.code, arg2: response.args[1], arg3: response.args[2], headers: response.headers, hostPort, tracing: plan.tracing };
-      });
-    } finally {
-      this.inflightOutbound--;
-      this.notifyIdle();
+      plan = this.plan(options, tracing, arg1);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const args = [plan.arg1, toBuffer(options.arg2), toBuffer(options.arg3)] as const;
+    const retryLimit = options.retryLimit ?? (options.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
+    return this.attempt(plan, retryLimit, (connection, start, hostPort) =>
+      connection.request(start, args).then((response) => ({
+        code: response.code,
+        arg2: response.args[1],
+        arg3: response.args[2],
+        headers: response.headers,
+        hostPort,
+        tracing: plan.tracing,
+      })),
+    );
   }
 
   /**
@@ -260,34 +266,28 @@ export class TChannel extends EventEmitter<TChannelEvents> {
    * body cannot be replayed); `timeout` bounds the whole exchange.
    */
   async callStreaming(options: StreamingCallOptions): Promise<StreamingCallResponse> {
-    const plan = this.plan(options, childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace));
+    const plan = this.plan(options, childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace), toBuffer(options.arg1));
     const failure = new AbortController();
     const signal = plan.signal === undefined ? failure.signal : AbortSignal.any([plan.signal, failure.signal]);
-    this.inflightOutbound++;
-    try {
-      return await this.attempt({ ...plan, signal }, 0, async (connection, start, hostPort) => {
-        const { message, response } = connection.requestStreaming(start, plan.arg1);
-        void (async () => {
-          await writeArg(message, 1, options.arg2);
-          await writeArg(message, 2, options.arg3);
-          message.end();
-        })().catch((err: unknown) =>
-          failure.abort(new StreamingError(`request stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
-        );
-        const head = await response;
-        return new StreamingCallResponse(head, hostPort, plan.tracing);
-      });
-    } finally {
-      this.inflightOutbound--;
-      this.notifyIdle();
-    }
+    return this.attempt({ ...plan, signal }, 0, async (connection, start, hostPort) => {
+      const { message, response } = connection.requestStreaming(start, plan.arg1);
+      void (async () => {
+        await writeArg(message, 1, options.arg2);
+        await writeArg(message, 2, options.arg3);
+        message.end();
+      })().catch((err: unknown) =>
+        failure.abort(new StreamingError(`request stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+      );
+      const head = await response;
+      return new StreamingCallResponse(head, hostPort, plan.tracing);
+    });
   }
 
   /**
    * Validates options and fixes what every attempt of a call shares. A call made with `parent`
    * (the request being handled) inherits its deadline, its cancellation and its trace.
    */
-  private plan(options: CallOptions | StreamingCallOptions, tracing: Tracing): CallPlan {
+  private plan(options: CallOptions | StreamingCallOptions, tracing: Tracing, arg1: Buffer): CallPlan {
     if (this.isClosed) throw new ChannelClosedError(`channel "${this.name}" is closed`);
     const parent = options.parent;
     let timeout = options.timeout ?? (parent === undefined ? this.timeout : parent.timeLeft);
@@ -295,7 +295,6 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     if (!(timeout >= 0) || !Number.isFinite(timeout)) throw new TChannelError(`timeout must be a positive number of ms, got ${timeout}`);
     const retryOn = options.retryOn ?? DEFAULT_RETRY_ON;
     if (!isRetryOn(retryOn)) throw new TChannelError(`invalid retryOn "${String(retryOn)}": use 'c', 't', 'ct', 'tc' or 'n'`);
-    const arg1 = toBuffer(options.arg1);
     if (arg1.length > MAX_ARG1_BYTES) throw new ArgTooLargeError(`arg1 is ${arg1.length} bytes; the limit is 16 KiB`);
     const startedAt = performance.now();
     const signals = [options.signal, parent?.signal].filter((s): s is AbortSignal => s !== undefined);
@@ -324,11 +323,25 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     retryLimit: number,
     send: (connection: Connection, start: OutboundCallStart, hostPort: string) => Promise<T>,
   ): Promise<T> {
+    this.inflightOutbound++;
+    try {
+      return await this.attemptAll(plan, retryLimit, send);
+    } finally {
+      this.inflightOutbound--;
+      this.notifyIdle();
+    }
+  }
+
+  private async attemptAll<T>(
+    plan: CallPlan,
+    retryLimit: number,
+    send: (connection: Connection, start: OutboundCallStart, hostPort: string) => Promise<T>,
+  ): Promise<T> {
     const { service, endpoint, signal } = plan;
-    const tried = new Set<string>();
+    let tried: Set<string> | undefined;
     for (let attempt = 0; ; attempt++) {
       const timeLeft = plan.deadline - performance.now();
-      const peer = plan.hostport === undefined ? this.peers.choose(service, tried) : this.peers.peerFor(plan.hostport);
+      const peer = plan.hostport === undefined ? this.peers.choose(service, tried ?? NONE_TRIED) : this.peers.peerFor(plan.hostport);
       // Built only when an error needs it: this runs for every call.
       const describe = (): string => `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
       const timeoutError = (): TimeoutError =>
@@ -344,10 +357,10 @@ export class TChannel extends EventEmitter<TChannelEvents> {
           throw new NoAvailablePeerError(
             this.peers.candidates(service).length === 0
               ? `no peers to call service "${service}": pass hostport, knownPeers or addPeer()`
-              : `no available peer for service "${service}" (tried ${[...tried].join(', ')})`,
+              : `no available peer for service "${service}" (tried ${[...(tried ?? NONE_TRIED)].join(', ')})`,
           );
         }
-        tried.add(peer.hostPort);
+        if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
         const connection = peer.readyConnection() ?? (await withTimeout(peer.getConnection(), timeLeft, timeoutError));
         const start: OutboundCallStart = {
           head: { kind: 'request', ttl: Math.max(1, Math.ceil(plan.deadline - performance.now())), tracing: plan.tracing, service, headers: plan.headers },
@@ -509,6 +522,7 @@ function answerWithError(call: InboundCall, request: Request, err: unknown): voi
 }
 
 const EMPTY = Buffer.alloc(0);
+const NONE_TRIED: ReadonlySet<string> = new Set();
 
 function toBuffer(value: Buffer | string | undefined): Buffer {
   if (value === undefined) return EMPTY;

@@ -85,11 +85,6 @@ export interface OutboundCallStart {
   readonly onAbort?: () => TChannelError;
 }
 
-/** A whole outgoing call. */
-export interface OutboundRequest extends OutboundCallStart {
-  readonly args: CallArgs;
-}
-
 /** A call being streamed out: write arg2/arg3 into `message` (arg1 is written) and end it. */
 export interface StreamingRequest {
   readonly message: OutgoingMessage;
@@ -226,19 +221,16 @@ export class Connection implements InboundCallOwner {
   }
 
   /** Sends a whole call and resolves with its whole response (whatever its code) or rejects with a TChannelError. */
-  async request(request: OutboundRequest): Promise<CallResponse> {
-    const { id, response } = this.startCall(request, false);
+  request(start: OutboundCallStart, args: CallArgs): Promise<CallResponse> {
+    const { id, response } = this.startCall(start, false, wholeResponse);
     if (id !== undefined) {
       try {
-        for (const frame of fragmentMessage(id, request.head, request.args, request.checksumType)) this.writer.send(frame);
+        for (const frame of fragmentMessage(id, start.head, args, start.checksumType)) this.writer.send(frame);
       } catch (err) {
         this.outbound.get(id)?.reject(TChannelError.from(err));
       }
     }
-    const head = await response;
-    const arg2 = head.args.completed(1) ?? (await head.args.arg(1));
-    const arg3 = head.args.completed(2) ?? (await head.args.arg(2));
-    return { code: head.code, headers: head.headers, tracing: head.tracing, checksumType: head.checksumType, args: [EMPTY, arg2, arg3] };
+    return response;
   }
 
   /**
@@ -246,7 +238,7 @@ export class Connection implements InboundCallOwner {
    * first frame with args readable as streams. arg1 is written here.
    */
   requestStreaming(start: OutboundCallStart, arg1: Buffer): StreamingRequest {
-    const { id, response } = this.startCall(start, true);
+    const { id, response } = this.startCall(start, true, (head) => head);
     const message = new OutgoingMessage(this.outlet, id ?? 0, start.head, start.checksumType);
     if (id === undefined) {
       message.close(new NetworkError(`connection to ${this.remoteAddress} is not ready`));
@@ -260,14 +252,15 @@ export class Connection implements InboundCallOwner {
     return { message, response };
   }
 
-  private startCall(start: OutboundCallStart, streaming: boolean): { id: number | undefined; response: Promise<ResponseHead> } {
+  /** Registers an outbound call; its promise resolves with `deliver(head)` (see PendingCall.streaming). */
+  private startCall<T>(start: OutboundCallStart, streaming: boolean, deliver: (head: ResponseHead) => T): { id: number | undefined; response: Promise<T> } {
     if (this.state !== 'ready') {
       return { id: undefined, response: Promise.reject(this.closeError ?? new NetworkError(`connection to ${this.remoteAddress} is not ready`)) };
     }
     const id = this.ids.allocate(this.outbound);
-    let resolveHead!: (head: ResponseHead) => void;
+    let resolveHead!: (value: T) => void;
     let rejectHead!: (error: TChannelError) => void;
-    const response = new Promise<ResponseHead>((resolve, reject) => {
+    const response = new Promise<T>((resolve, reject) => {
       resolveHead = resolve;
       rejectHead = reject;
     });
@@ -285,7 +278,7 @@ export class Connection implements InboundCallOwner {
       resolve: (head) => {
         if (!delivered) {
           delivered = true;
-          resolveHead(head);
+          resolveHead(deliver(head));
         }
         // A call is over once its whole response arrived; the streamed case resolves earlier.
         if (head.args.isEnded(2)) finish()?.message?.close(new TChannelError('the response already completed'));
@@ -653,6 +646,17 @@ export class Connection implements InboundCallOwner {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A whole call's response: every arg has arrived by the time it is delivered. */
+function wholeResponse(head: ResponseHead): CallResponse {
+  return {
+    code: head.code,
+    headers: head.headers,
+    tracing: head.tracing,
+    checksumType: head.checksumType,
+    args: [EMPTY, head.args.completed(1) ?? EMPTY, head.args.completed(2) ?? EMPTY],
+  };
+}
 
 /** `host:port`, with IPv6 hosts in brackets (docs/protocol.md: the port follows the last colon). */
 export function formatHostPort(host: string, port: number): string {

@@ -5,6 +5,13 @@
 export { TChannel, type TChannelOptions } from './channel/channel';
 export { type CallOptions, type CallResponseResult, type StreamingCallOptions } from './channel/call-options';
 export { StreamingCallResponse } from './channel/streaming-call-response';
+export {
+  type OutgoingCall,
+  type OutgoingInterceptor,
+  type OutgoingNext,
+  type IncomingInterceptor,
+  type IncomingNext,
+} from './channel/interceptors';
 export { type RetryOn, shouldRetry, DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON } from './channel/retry-policy';
 export { parseHostPort, type HostPort } from './channel/host-port';
 export * from './dispatch/index';

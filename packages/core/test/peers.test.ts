@@ -3,7 +3,7 @@
 // peers (many calls pending) get fewer new calls.
 
 import { createServer } from 'node:net';
-import { NoAvailablePeerError, TChannel, type TChannelOptions } from '../src';
+import { NetworkError, NoAvailablePeerError, TChannel, type TChannelOptions } from '../src';
 import { FAILED_PEER_BACKOFF_MS } from '../src/channel/peer-selector';
 
 const channels: TChannel[] = [];
@@ -100,6 +100,8 @@ describe('peer choice', () => {
     const err = await client.call({ scheme: 'raw', service: 'svc', arg1: 'work', timeout: 2000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoAvailablePeerError);
     for (const hostPort of dead) expect((err as Error).message).toContain(hostPort);
+    // Why they were not usable: the last connection failure.
+    expect((err as Error).cause).toBeInstanceOf(NetworkError);
     // Both in backoff: the next call still tries them rather than hanging or failing differently.
     await expect(client.call({ scheme: 'raw', service: 'svc', arg1: 'work', timeout: 2000 })).rejects.toBeInstanceOf(NoAvailablePeerError);
   });

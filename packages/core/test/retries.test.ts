@@ -5,6 +5,7 @@ import {
   BusyError,
   DeclinedError,
   NetworkError,
+  NoAvailablePeerError,
   TChannel,
   TimeoutError,
   UnexpectedError,
@@ -190,6 +191,23 @@ describe('retries', () => {
     expect(attempts).toHaveLength(5);
     expect(new Set(attempts.map((a) => a.server)).size).toBe(5);
   });
+
+  test.each([
+    ['busy', () => new BusyError('too busy'), BusyError, 'c'],
+    ['timeout', () => new TimeoutError('downstream timed out'), TimeoutError, 't'],
+  ] as const)(
+    'when every peer answered %s, the caller gets that answer, not NoAvailablePeerError',
+    async (_kind, error, ErrorClass, retryOn) => {
+      const { client, attempts } = await cluster(2, () => {
+        throw error();
+      });
+      const err = await work(client, { retryOn }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ErrorClass);
+      expect(err).not.toBeInstanceOf(NoAvailablePeerError);
+      expect((err as Error).message).toContain('endpoint "work"');
+      expect(attempts).toHaveLength(2);
+    },
+  );
 
   test('a call pinned to a hostport is not retried unless retryLimit says so', async () => {
     let busyLeft = 1;

@@ -339,6 +339,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
   ): Promise<T> {
     const { service, endpoint, signal } = plan;
     let tried: Set<string> | undefined;
+    let lastError: TChannelError | undefined;
     for (let attempt = 0; ; attempt++) {
       const timeLeft = plan.deadline - performance.now();
       const peer = plan.hostport === undefined ? this.peers.choose(service, tried ?? NONE_TRIED) : this.peers.peerFor(plan.hostport);
@@ -354,10 +355,14 @@ export class TChannel extends EventEmitter<TChannelEvents> {
         if (signal?.aborted) throw abortError(signal, `${describe()} was aborted`, service, endpoint);
         if (timeLeft <= 0) throw timeoutError();
         if (peer === undefined) {
+          // Out of peers after attempts that were answered (busy, declined, timeout): that answer is
+          // the call's outcome. NoAvailablePeerError only when no peer could be reached at all.
+          if (lastError !== undefined && !(lastError instanceof NetworkError)) throw lastError;
           throw new NoAvailablePeerError(
             this.peers.candidates(service).length === 0
               ? `no peers to call service "${service}": pass hostport, knownPeers or addPeer()`
-              : `no available peer for service "${service}" (tried ${[...(tried ?? NONE_TRIED)].join(', ')})`,
+              : `no available peer for service "${service}" (tried ${[...(tried ?? NONE_TRIED)].join(', ')}${lastError === undefined ? '' : `; last error: ${lastError.message}`})`,
+            lastError === undefined ? {} : { cause: lastError },
           );
         }
         if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
@@ -371,9 +376,10 @@ export class TChannel extends EventEmitter<TChannelEvents> {
         };
         return await send(connection, start, peer.hostPort);
       } catch (err) {
-        if (attempt >= retryLimit || signal?.aborted || !shouldRetry(err, plan.retryOn)) {
-          throw withCallContext(TChannelError.from(err), describe(), service, endpoint, peer?.hostPort);
-        }
+        const error = withCallContext(TChannelError.from(err), describe(), service, endpoint, peer?.hostPort);
+        // No peer left is final: retrying would only choose none again.
+        if (attempt >= retryLimit || signal?.aborted || peer === undefined || !shouldRetry(err, plan.retryOn)) throw error;
+        lastError = error;
       }
     }
   }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { crc32c } from './crc32c';
+import { randomBytes } from 'node:crypto';
+import { crc32c, crc32cPortable } from './crc32c';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -86,5 +87,16 @@ describe('crc32c', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('native and portable CRC-32C agree', () => {
+  test('on random inputs of many sizes, with priors (native addon when installed)', () => {
+    // crc32c() picks the native addon for inputs of 512 bytes or more when it is installed.
+    for (const size of [0, 1, 511, 512, 513, 4096, 65_537, 1 << 20]) {
+      const data = randomBytes(size);
+      const prior = size * 2654435761 >>> 0;
+      expect(crc32c(data, prior)).toBe(crc32cPortable(data, prior));
+    }
   });
 });

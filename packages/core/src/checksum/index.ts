@@ -1,4 +1,4 @@
 export { crc32 } from './crc32';
-export { crc32c } from './crc32c';
+export { crc32c, crc32cPortable, crc32cIsNative } from './crc32c';
 export { fingerprint32 } from './farmhash32';
 export { computeChecksum } from './frame-checksum';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { encodeFrame } from '../wire/frame-codec';
+import { encodeFrameParts } from '../wire/frame-codec';
 import type { Frame } from '../wire/frames';
 
 /** Frames smaller than this are merged into one buffer per write; larger ones are written as they are. */
@@ -54,7 +54,8 @@ export class FrameWriter {
 
   /** Encodes and queues a frame. Throws (InvalidMessageError) if the frame cannot be encoded. */
   send(frame: Frame): void {
-    this.sendBytes(encodeFrame(frame));
+    // Large arg chunks go to the socket as the caller's buffers (writev), not copied into frames.
+    for (const part of encodeFrameParts(frame)) this.sendBytes(part);
   }
 
   /** Queues an encoded frame. */

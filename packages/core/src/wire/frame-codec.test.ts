@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { InvalidMessageError } from '../errors/local-errors';
 import { ChecksumType } from './checksum-type';
 import { FRAME_ARBITRARIES } from './frame-arbitraries.fixtures';
-import { decodeFrame, encodeFrame, frameSize, readFrameHeader } from './frame-codec';
+import { decodeFrame, encodeFrame, encodeFrameParts, frameSize, readFrameHeader } from './frame-codec';
 import { FrameType } from './frame-type';
 import { ascii, FRAME_VECTORS, frameWithPayload, headers, TRACING, TRACING_BYTES, wire, zeros } from './frame-vectors.fixtures';
 import type { CallFrame, CallRequestFrame, Frame } from './frames';
@@ -442,5 +442,33 @@ describe('properties', () => {
         { numRuns: 150 },
       );
     });
+  });
+});
+
+describe('encodeFrameParts (zero-copy large args)', () => {
+  const tracing = { spanId: 1n, parentId: 2n, traceId: 3n, flags: 1 };
+  test('parts concatenate to encodeFrame’s bytes; large arg chunks are the caller’s buffers', () => {
+    const big = Buffer.alloc(20_000, 7);
+    const frame = {
+      type: FrameType.CallRequest,
+      id: 9,
+      flags: 0,
+      ttl: 100,
+      tracing,
+      service: 'svc',
+      headers: { as: 'raw' },
+      checksumType: ChecksumType.Crc32c,
+      checksum: 0x01020304,
+      args: [Buffer.from('echo'), big, Buffer.alloc(5000, 1)],
+    } as const;
+    const parts = encodeFrameParts(frame);
+    expect(Buffer.concat(parts).equals(encodeFrame(frame))).toBe(true);
+    expect(parts).toContain(big);
+    expect(parts.length).toBe(4);
+  });
+
+  test('frames without large args are one buffer', () => {
+    const parts = encodeFrameParts({ type: FrameType.PingRequest, id: 1 });
+    expect(parts).toHaveLength(1);
   });
 });

@@ -59,17 +59,65 @@ function payloadSize(frame: Frame): number {
   }
 }
 
-/**
- * Encodes one frame into a new buffer.
- * @throws InvalidMessageError if the frame exceeds 65535 bytes or a field does not fit its length prefix.
- */
-export function encodeFrame(frame: Frame): Buffer {
+/** Writes one arg chunk (`arg~2`) of a call frame. */
+type ArgWriter = (writer: ByteWriter, arg: Uint8Array) => void;
+
+const copyArg: ArgWriter = (writer, arg) => {
+  writer.bytes2(arg);
+};
+
+function checkedSize(frame: Frame): number {
   const size = frameSize(frame);
   if (size > MAX_FRAME_SIZE) throw new InvalidMessageError(`frame of ${size} bytes exceeds ${MAX_FRAME_SIZE}`);
   if (frame.type === FrameType.CallRequest && Buffer.byteLength(frame.service) > 0xff) {
     throw new InvalidMessageError('service name longer than 255 bytes');
   }
+  return size;
+}
+
+/**
+ * Encodes one frame into a new buffer.
+ * @throws InvalidMessageError if the frame exceeds 65535 bytes or a field does not fit its length prefix.
+ */
+export function encodeFrame(frame: Frame): Buffer {
+  const size = checkedSize(frame);
   const writer = new ByteWriter(Buffer.allocUnsafe(size));
+  writeFrame(writer, frame, size, copyArg);
+  return writer.buffer;
+}
+
+/** Arg chunks at least this long are not copied by encodeFrameParts. */
+const ZERO_COPY_MIN = 4096;
+
+/**
+ * Encodes a frame as buffers to write in order: arg chunks of 4 KiB or more are the caller's own
+ * buffers (views, not copies) and everything else is encoded into one buffer cut around them.
+ * Frames without such chunks give one buffer, as encodeFrame.
+ * @throws InvalidMessageError as encodeFrame
+ */
+export function encodeFrameParts(frame: Frame): Buffer[] {
+  if (!('args' in frame)) return [encodeFrame(frame)];
+  let large = 0;
+  for (const arg of frame.args) if (arg.length >= ZERO_COPY_MIN) large += arg.length;
+  if (large === 0) return [encodeFrame(frame)];
+  const size = checkedSize(frame);
+  const writer = new ByteWriter(Buffer.allocUnsafe(size - large));
+  const parts: Buffer[] = [];
+  let from = 0;
+  writeFrame(writer, frame, size, (w, arg) => {
+    w.u16(arg.length);
+    if (arg.length < ZERO_COPY_MIN) {
+      w.bytes(arg);
+      return;
+    }
+    parts.push(w.buffer.subarray(from, w.offset), Buffer.isBuffer(arg) ? arg : Buffer.from(arg.buffer, arg.byteOffset, arg.length));
+    from = w.offset;
+  });
+  if (from < writer.offset) parts.push(writer.buffer.subarray(from, writer.offset));
+  return parts;
+}
+
+function writeFrame(writer: ByteWriter, frame: Frame, size: number, writeArg: ArgWriter): void {
   // size:2 type:1 reserved:1 id:4 reserved:8
   writer.u16(size).u8(frame.type).u8(0).u32(frame.id).zeros(8);
   switch (frame.type) {
@@ -83,18 +131,18 @@ export function encodeFrame(frame: Frame): Buffer {
       writeTracing(writer, frame.tracing);
       writer.bytes1(Buffer.from(frame.service));
       writeHeaders(writer, frame.headers, 1);
-      writeChecksumAndArgs(writer, frame);
+      writeChecksumAndArgs(writer, frame, writeArg);
       break;
     case FrameType.CallResponse:
       writer.u8(frame.flags).u8(frame.code);
       writeTracing(writer, frame.tracing);
       writeHeaders(writer, frame.headers, 1);
-      writeChecksumAndArgs(writer, frame);
+      writeChecksumAndArgs(writer, frame, writeArg);
       break;
     case FrameType.CallRequestContinue:
     case FrameType.CallResponseContinue:
       writer.u8(frame.flags);
-      writeChecksumAndArgs(writer, frame);
+      writeChecksumAndArgs(writer, frame, writeArg);
       break;
     case FrameType.Cancel:
       writer.u32(frame.ttl);
@@ -114,14 +162,13 @@ export function encodeFrame(frame: Frame): Buffer {
       writer.bytes2(Buffer.from(frame.message));
       break;
   }
-  return writer.buffer;
 }
 
-function writeChecksumAndArgs(writer: ByteWriter, frame: FrameChecksum & { readonly args: readonly Uint8Array[] }): void {
+function writeChecksumAndArgs(writer: ByteWriter, frame: FrameChecksum & { readonly args: readonly Uint8Array[] }, writeArg: ArgWriter): void {
   if (frame.args.length > MAX_ARGS) throw new InvalidMessageError(`a frame carries at most 3 args, got ${frame.args.length}`);
   writer.u8(frame.checksumType);
   if (frame.checksumType !== ChecksumType.None) writer.u32(frame.checksum);
-  for (const arg of frame.args) writer.bytes2(arg);
+  for (const arg of frame.args) writeArg(writer, arg);
 }
 
 /** The fields of the 16-byte frame header. */

@@ -21,5 +21,5 @@ export {
   type ErrorFrame,
   type FrameChecksum,
 } from './frames';
-export { encodeFrame, decodeFrame, frameSize, readFrameHeader, type FrameHeader } from './frame-codec';
+export { encodeFrame, encodeFrameParts, decodeFrame, frameSize, readFrameHeader, type FrameHeader } from './frame-codec';
 export { createFrameSplitter, type FrameSplitter } from './frame-splitter';

@@ -3,6 +3,7 @@
  * its host:port on stdout for the client.
  */
 import { BusyError, TChannel, TChannelApplicationError } from '@tchannel/core';
+import { JsonApplicationError, JsonArgScheme, type JsonRequest } from '@tchannel/json';
 import { RawArgScheme } from '@tchannel/raw';
 
 async function main(): Promise<void> {
@@ -18,6 +19,14 @@ async function main(): Promise<void> {
   });
   raw.register('busy', () => {
     throw new BusyError('try another peer');
+  });
+
+  const json = new JsonArgScheme(server);
+  const users = new Map([[1, { id: 1, name: 'Ada Lovelace' }]]);
+  json.register('getUser', ({ body, headers }: JsonRequest<{ id: number }>) => {
+    const user = users.get(body.id);
+    if (user === undefined) throw new JsonApplicationError({ type: 'users.not-found', message: `no user ${body.id}` });
+    return { body: user, headers: { 'request-id': headers['request-id'] ?? 'none' } };
   });
 
   const hostPort = await server.listen({ host: '127.0.0.1', port: 0 });

@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TChannel, TChannelError } from '@tchannel/core';
+import { JsonArgScheme } from '@tchannel/json';
 import { RawArgScheme } from '@tchannel/raw';
 
 async function startServer(): Promise<{ hostPort: string; stop: () => void }> {
@@ -35,6 +36,16 @@ async function main(): Promise<void> {
       Array.from({ length: 20 }, (_, i) => raw.call({ service: 'demo-server', endpoint: 'upper', body: `call ${i}`, hostport })),
     );
     console.log(`raw x20       -> ${calls.map((c) => c.body.toString()).slice(0, 3).join(', ')}, ...`);
+
+    const json = new JsonArgScheme(client);
+    const user = await json.call({ service: 'demo-server', endpoint: 'getUser', body: { id: 1 }, headers: { 'request-id': 'r-42' }, hostport });
+    console.log(`json getUser  -> ${JSON.stringify(user.body)} headers=${JSON.stringify(user.headers)}`);
+    try {
+      await json.call({ service: 'demo-server', endpoint: 'getUser', body: { id: 7 }, hostport });
+    } catch (err) {
+      if (!(err instanceof TChannelError)) throw err;
+      console.log(`json missing  -> ${err.name}: ${err.message}`);
+    }
 
     for (const endpoint of ['divide', 'busy', 'missing']) {
       try {

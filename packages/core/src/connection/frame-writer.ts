@@ -4,6 +4,8 @@ import type { Frame } from '../wire/frames';
 
 /** Frames smaller than this are merged into one buffer per write; larger ones are written as they are. */
 const COALESCE_LIMIT = 16 * 1024;
+/** Frames queued in one turn after which they are written at once rather than at the end of the turn. */
+const EAGER_FLUSH_FRAMES = 16;
 /** Queued bytes at or below which waiting producers resume. */
 const DRAIN_LOW_WATER_MARK = 256 * 1024;
 
@@ -63,6 +65,12 @@ export class FrameWriter {
     if (this.closed) return;
     this.queue.push(bytes);
     this.queuedBytes += bytes.length;
+    if (this.queue.length >= EAGER_FLUSH_FRAMES) {
+      // Writing part of a big batch now lets the peer start on it while we produce the rest:
+      // one write per turn alone makes the two processes take turns, each idle half the time.
+      this.flush();
+      return;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);

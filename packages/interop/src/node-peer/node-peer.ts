@@ -98,6 +98,54 @@ export interface NodeJsonCallOutcome {
   error?: NodeCallError;
 }
 
+/** A tchannel-node thrift server (as/thrift.js with thriftrw) on a channel of its own. */
+export interface NodeThriftListenOptions {
+  /** The IDL text thriftrw compiles (strict mode: struct fields need required/optional). */
+  idl: string;
+  /** The Thrift service whose methods are served (those peer-process.js's thriftHandlers implements). */
+  thriftService: string;
+  /** The TChannel service name; default 'node-thrift-server'. */
+  serviceName?: string;
+}
+
+/** A call made with tchannel-node's thrift scheme. */
+export interface NodeThriftCallRequest {
+  hostPort: string;
+  service: string;
+  /** The IDL text of the called service. */
+  idl: string;
+  /** arg1: `<Service>::<method>`. */
+  endpoint: string;
+  /** Application headers; absent: tchannel-node sends `00 00`. */
+  head?: Record<string, string>;
+  /** The method's arguments by name (thriftrw's form: enums as names, maps as objects). */
+  body?: Record<string, unknown>;
+  /** Request timeout in ms; absent: 2000 (harness default). */
+  timeout?: number;
+  /** Transport headers merged over { cn: 'node-client' }; tchannel-node sets `as: thrift`. */
+  headers?: Record<string, string>;
+}
+
+/** A thrift call response as tchannel-node decoded it. */
+export interface NodeThriftCallResult {
+  /** true for code 0x00, false for a declared exception (code 0x01). */
+  ok: boolean;
+  /** Application headers of the response. */
+  head: unknown;
+  /** The success value, or the exception's fields when ok is false. */
+  body: unknown;
+  /** The exception's field name in the `_result` struct when ok is false. */
+  typeName: string | null;
+  /** Transport headers of the call response. */
+  headers: Record<string, string>;
+}
+
+export interface NodeThriftCallOutcome {
+  result?: NodeThriftCallResult;
+  /** A transport error, or tchannel-node's thrift parse error for a response it could not decode. */
+  error?: NodeCallError;
+}
+
 export interface NodeListenOptions {
   /** Force this checksum type on every response (by default tchannel-node echoes the request's). */
   checksumType?: ChecksumType;
@@ -269,6 +317,23 @@ function parseJsonCallOutcome(value: unknown): NodeJsonCallOutcome {
   };
 }
 
+function parseThriftCallOutcome(value: unknown): NodeThriftCallOutcome {
+  if (!isObj(value)) throw new NodePeerError(`callThrift: malformed answer ${JSON.stringify(value)}`);
+  const error = value['error'];
+  if (isObj(error)) return { error: parseCallError(error) };
+  const result = value['result'];
+  if (!isObj(result)) throw new NodePeerError(`callThrift: answer has neither result nor error`);
+  return {
+    result: {
+      ok: result['ok'] === true,
+      head: result['head'] ?? null,
+      body: result['body'] ?? null,
+      typeName: typeof result['typeName'] === 'string' ? result['typeName'] : null,
+      headers: strRecord(result['headers']),
+    },
+  };
+}
+
 function parseServed(value: unknown): NodeServedCall[] {
   if (!Array.isArray(value)) throw new NodePeerError('served: expected an array');
   return value.filter(isObj).map((rec) => ({
@@ -407,6 +472,30 @@ export class NodePeer {
     if (req.timeout !== undefined) params['timeout'] = req.timeout;
     if (req.headers !== undefined) params['headers'] = req.headers;
     return parseJsonCallOutcome(await this.request('callJson', params));
+  }
+
+  /** Starts a tchannel-node thrift server (port 0 on 127.0.0.1, its own channel) for an IDL; returns its hostPort. */
+  async listenThrift(opts: NodeThriftListenOptions): Promise<string> {
+    const value = await this.request('listenThrift', { ...opts });
+    if (!isObj(value) || typeof value['hostPort'] !== 'string') {
+      throw new NodePeerError(`listenThrift: malformed answer ${JSON.stringify(value)}`);
+    }
+    return value['hostPort'];
+  }
+
+  /** Makes one thrift call with tchannel-node's thrift scheme from the child's client channel. */
+  async callThrift(req: NodeThriftCallRequest): Promise<NodeThriftCallOutcome> {
+    const params: Obj = { hostPort: req.hostPort, service: req.service, idl: req.idl, endpoint: req.endpoint };
+    if (req.head !== undefined) params['head'] = req.head;
+    if (req.body !== undefined) params['body'] = req.body;
+    if (req.timeout !== undefined) params['timeout'] = req.timeout;
+    if (req.headers !== undefined) params['headers'] = req.headers;
+    return parseThriftCallOutcome(await this.request('callThrift', params));
+  }
+
+  /** Sets what the listenThrift server's Meta::health answers (tchannel-node's isHealthy hook). */
+  async setThriftHealth(status: { ok: boolean; message?: string }): Promise<void> {
+    await this.request('setThriftHealth', { ...status });
   }
 
   /** Calls served so far by this peer's server (oldest first); `clear` empties the record. */

@@ -21,6 +21,14 @@
 //                                          -> { result: { ok, head, body, headers } } | { error: {...} }
 //          (tchannel-node's own json scheme, as/json.js; head/body are JSON values, not base64;
 //          an absent head is sent as an empty arg2, as tchannel-node does for `undefined`)
+//   listenThrift { idl, thriftService, serviceName? } -> { hostPort, serviceName, endpoints }
+//          (tchannel-node's thrift scheme, as/thrift.js, on a channel of its own: the methods of
+//          `thriftService` in `idl` that thriftHandlers implements, and Meta::health)
+//   callThrift { hostPort, service, idl, endpoint, head?, body?, timeout?, headers? }
+//                                          -> { result: { ok, head, body, typeName, headers } } | { error: {...} }
+//          (body: the method's arguments by name; the result body is the success value, or
+//          the exception named by typeName when ok is false)
+//   setThriftHealth { ok, message? }       -> {} (what listenThrift's Meta::health answers)
 //   served { clear? }                      -> [served call records]
 //   logs { clear? }                        -> [tchannel-node log entries]
 //   close                                  -> {} and the process exits
@@ -535,12 +543,176 @@ function callJson(msg, reply) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Thrift (tchannel-node's own thrift scheme, as/thrift.js with thriftrw, on an IDL the test sends)
+
+var thriftServer = null;      // its own channel, so listen and listenThrift stay independent
+var thriftStore = Object.create(null);
+var thriftHealth = { ok: true };
+var thriftClients = Object.create(null);   // TChannelAsThrift per IDL text, for callThrift
+
+// Handlers of the KeyValue service of packages/thrift/test/idl/keyvalue.thrift, by method name.
+// handler(head, args) -> { ok, body, typeName? }; thriftrw gives enums as their names. Each
+// answer carries the request head back with `served: <method>`; a request header
+// `fail: yes` makes the handler fail (tchannel-node then answers UnexpectedError).
+var thriftHandlers = {
+    isHealthy: function isHealthy() {
+        return { ok: true, body: true };
+    },
+    echo: function echo(head, args) {
+        return { ok: true, body: args.value };
+    },
+    get: function get(head, args) {
+        if (!Object.prototype.hasOwnProperty.call(thriftStore, args.key)) {
+            return { ok: false, typeName: 'notFound', body: { key: args.key } };
+        }
+        return { ok: true, body: thriftStore[args.key] };
+    },
+    put: function put(head, args) {
+        if (args.value === '') {
+            return { ok: false, typeName: 'invalid', body: { message: 'empty value for ' + args.key, code: 400 } };
+        }
+        thriftStore[args.key] = args.value;
+        return { ok: true, body: null };
+    },
+    add: function add(head, args) {
+        return { ok: true, body: (args.a + args.b) | 0 };
+    },
+    clear: function clear() {
+        thriftStore = Object.create(null);
+        return { ok: true, body: null };
+    },
+    // The same transformation as packages/thrift/test/keyvalue-handler.ts.
+    transform: function transform(head, args) {
+        var shape = args.shape;
+        var scale = args.scale;
+        var points = shape.points.concat(Object.keys(args.byName).map(function each(k) { return args.byName[k]; }))
+            .map(function each(p) { return { x: p.x * scale, y: p.y * scale }; });
+        var counts = { points: points.length, extra: args.extra.length };
+        Object.keys(shape.counts || {}).forEach(function each(k) { counts[k] = shape.counts[k]; });
+        var body = {
+            name: shape.name + '*' + scale,
+            points: points,
+            counts: counts,
+            tags: (shape.tags || []).concat(args.extra.map(function each(s) { return s.name; })),
+            color: shape.color === 'RED' ? 'BLUE' : 'GREEN',
+            filled: !shape.filled
+        };
+        if (args.extra.length > 0) body.inner = args.extra[0];
+        return { ok: true, body: body };
+    }
+};
+
+function listenThrift(msg, reply, fail) {
+    if (thriftServer) throw new Error('listenThrift: already listening on ' + thriftServer.hostPort);
+    if (typeof msg.idl !== 'string') throw new TypeError('listenThrift.idl must be the IDL text');
+    if (typeof msg.thriftService !== 'string') throw new TypeError('listenThrift.thriftService must be a string');
+    var serviceName = typeof msg.serviceName === 'string' && msg.serviceName ? msg.serviceName : 'node-thrift-server';
+    thriftServer = TChannel({ logger: makeLogger('thrift-server') });
+    var sub = thriftServer.makeSubChannel({ serviceName: serviceName });
+    var tchannelThrift = thriftServer.TChannelAsThrift({
+        source: msg.idl,
+        channel: sub,
+        logger: sub.logger,
+        isHealthy: function isHealthy() { return thriftHealth; },
+        loadMetaAsync: false
+    });
+    // Meta::health (tchannel-node's own meta.thrift: `HealthStatus health()`) on the sub channel.
+    tchannelThrift.registerHealthSync();
+    // As for json: a stand-in that records each call in `served` before the thrift layer parses it.
+    var recordingSub = {
+        logger: sub.logger,
+        register: function register(name, handler) {
+            sub.register(name, function recorded(req, res, arg2, arg3) {
+                recordServed(req, arg2, arg3);
+                handler(req, res, arg2, arg3);
+            });
+        }
+    };
+    var endpoints = tchannelThrift.getServiceEndpoints(msg.thriftService);
+    endpoints.forEach(function each(endpoint) {
+        var method = endpoint.slice(endpoint.indexOf('::') + 2);
+        var impl = thriftHandlers[method];
+        if (!impl) return;
+        tchannelThrift.register(recordingSub, endpoint, {}, function handle(opts, req, head, body, callback) {
+            if (head && head.fail === 'yes') {
+                callback(new Error('node thrift handler failed'));
+                return;
+            }
+            var answer;
+            try {
+                answer = impl(head || {}, body);
+            } catch (err) {
+                send({ event: 'uncaught', kind: 'handlerThrew', error: describeThrown(err) });
+                callback(err);
+                return;
+            }
+            var outHead = {};
+            Object.keys(head || {}).forEach(function each(k) { outHead[k] = head[k]; });
+            outHead.served = method;
+            callback(null, { ok: answer.ok, head: outHead, body: answer.body, typeName: answer.typeName });
+        });
+    });
+    var listening = false;
+    thriftServer.errorEvent.on(function onServerError(err) {
+        if (listening) {
+            send({ event: 'uncaught', kind: 'thriftServerChannelError', error: describeThrown(err) });
+        } else {
+            fail(err);
+        }
+    });
+    thriftServer.listen(0, '127.0.0.1', function onListening() {
+        listening = true;
+        reply({ hostPort: thriftServer.hostPort, serviceName: serviceName, endpoints: endpoints });
+    });
+}
+
+function callThrift(msg, reply) {
+    if (typeof msg.hostPort !== 'string' || !msg.hostPort) throw new TypeError('callThrift.hostPort must be a string');
+    if (typeof msg.service !== 'string') throw new TypeError('callThrift.service must be a string');
+    if (typeof msg.endpoint !== 'string') throw new TypeError('callThrift.endpoint must be a string');
+    if (typeof msg.idl !== 'string') throw new TypeError('callThrift.idl must be the IDL text');
+
+    var headers = { cn: 'node-client' };
+    if (msg.headers && typeof msg.headers === 'object') {
+        Object.keys(msg.headers).forEach(function each(k) { headers[k] = String(msg.headers[k]); });
+    }
+    var req = clientFor(msg.hostPort).request({
+        serviceName: msg.service,
+        timeout: typeof msg.timeout === 'number' ? msg.timeout : DEFAULT_CALL_TIMEOUT,
+        hasNoParent: true,
+        retryLimit: 1,
+        headers: headers
+    });
+    var thrift = thriftClients[msg.idl];
+    if (!thrift) {
+        thrift = client.TChannelAsThrift({ source: msg.idl, logger: client.logger });
+        thriftClients[msg.idl] = thrift;
+    }
+    thrift.send(req, msg.endpoint, msg.head || undefined, msg.body || {}, function onResult(err, res) {
+        if (err) {
+            reply({ error: serializeCallError(err) });
+            return;
+        }
+        reply({
+            result: {
+                ok: Boolean(res.ok),
+                head: jsonValue(res.head),
+                body: jsonValue(res.body),
+                typeName: typeof res.typeName === 'string' ? res.typeName : null,
+                headers: copyHeaders(res.headers)
+            }
+        });
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Lifecycle
 
 function closeAll(callback) {
     var chans = [];
     if (client && !client.destroyed) chans.push(client);
     if (server && !server.destroyed) chans.push(server);
+    if (thriftServer && !thriftServer.destroyed) chans.push(thriftServer);
     var left = chans.length;
     if (left === 0) {
         callback();
@@ -564,6 +736,13 @@ var commands = {
     listen: listen,
     call: call,
     callJson: callJson,
+    listenThrift: listenThrift,
+    callThrift: callThrift,
+    setThriftHealth: function setThriftHealth(msg, reply) {
+        thriftHealth = { ok: msg.ok === true };
+        if (typeof msg.message === 'string') thriftHealth.message = msg.message;
+        reply({});
+    },
     served: function servedCmd(msg, reply) {
         var out = served.slice();
         if (msg.clear) served = [];

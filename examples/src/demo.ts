@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { TChannel, TChannelError } from '@tchannel/core';
 import { JsonArgScheme } from '@tchannel/json';
 import { RawArgScheme } from '@tchannel/raw';
+import { checkHealth, clientFor } from '@tchannel/thrift';
+import KeyValue = require('../src/thrift-gen/KeyValue');
+import ttypes = require('../src/thrift-gen/keyvalue_types');
 
 async function startServer(): Promise<{ hostPort: string; stop: () => void }> {
   const child = fork(join(__dirname, 'demo-server.js'), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -46,6 +49,19 @@ async function main(): Promise<void> {
       if (!(err instanceof TChannelError)) throw err;
       console.log(`json missing  -> ${err.name}: ${err.message}`);
     }
+
+    const KeyValueClient = clientFor('demo-server', KeyValue);
+    const kv = new KeyValueClient(client, hostport);
+    await kv.put(new ttypes.Entry({ key: 'greeting', value: 'hello thrift', tags: ['demo'] }));
+    const entry = await kv.get('greeting');
+    console.log(`thrift get    -> ${entry.key}=${entry.value} tags=[${(entry.tags ?? []).join(', ')}]`);
+    try {
+      await kv.get('missing');
+    } catch (err) {
+      if (!(err instanceof ttypes.NotFound)) throw err;
+      console.log(`thrift get    -> NotFound { key: ${err.key} } (a declared exception)`);
+    }
+    console.log(`thrift health -> ${JSON.stringify(await checkHealth(client, { service: 'demo-server', hostport }))}`);
 
     for (const endpoint of ['divide', 'busy', 'missing']) {
       try {

@@ -86,6 +86,47 @@ function writeUncached(writer: ByteWriter, headers: Headers, width: HeaderWidth)
  * transport headers, more than 128 headers or keys over 16 bytes.
  */
 export function readHeaders(reader: ByteReader, width: HeaderWidth): Headers {
+  if (width === 1) {
+    const cached = readCachedTransportHeaders(reader);
+    if (cached !== undefined) return cached;
+  }
+  return parseHeaders(reader, width);
+}
+
+/** Transport header blocks up to this many bytes are looked up in the decode cache. */
+const DECODE_CACHE_MAX_BLOCK = 96;
+/** Distinct blocks kept; peers send a handful (`as`, `cn`, `re` per caller), so this bounds memory, not hits. */
+const DECODE_CACHE_MAX_ENTRIES = 512;
+const decodeCache = new Map<string, Headers>();
+
+/**
+ * Calls repeat the same transport headers (`{ as, cn, re }`), so decoded blocks are kept, frozen,
+ * keyed by their bytes: a hit costs one short string instead of an object and its keys and values.
+ */
+function readCachedTransportHeaders(reader: ByteReader): Headers | undefined {
+  const { buffer, offset, end } = reader;
+  if (offset >= end) return undefined;
+  // Walk the length prefixes to find the block's extent without decoding anything.
+  const count = buffer[offset] as number;
+  let cursor = offset + 1;
+  for (let i = 0; i < 2 * count; i++) {
+    if (cursor >= end) return undefined;
+    cursor += 1 + (buffer[cursor] as number);
+  }
+  if (cursor > end || cursor - offset > DECODE_CACHE_MAX_BLOCK) return undefined;
+  const key = buffer.toString('latin1', offset, cursor);
+  let headers = decodeCache.get(key);
+  if (headers === undefined) {
+    headers = Object.freeze(parseHeaders(reader, 1));
+    if (decodeCache.size >= DECODE_CACHE_MAX_ENTRIES) decodeCache.clear();
+    decodeCache.set(key, headers);
+    return headers;
+  }
+  reader.offset = cursor;
+  return headers;
+}
+
+function parseHeaders(reader: ByteReader, width: HeaderWidth): Headers {
   const count = width === 1 ? reader.u8('nh') : reader.u16('nh');
   if (width === 1 && count > MAX_TRANSPORT_HEADERS) {
     throw new InvalidMessageError(`too many transport headers: ${count} > ${MAX_TRANSPORT_HEADERS}`);

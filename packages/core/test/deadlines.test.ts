@@ -2,7 +2,7 @@
 // left and cancellation; servers drop work whose ttl expired; aborted and timed-out calls fail at
 // once and their late answers are dropped without harming other calls on the connection.
 
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import {
   CancelledError,
   Connection,
@@ -190,6 +190,31 @@ describe('cancellation', () => {
     expect((err as CancelledError).endpoint).toBe('hang');
     await until(() => serverSignal!.aborted, 500);
     expect(serverSignal!.reason).toBeInstanceOf(CancelledError);
+  });
+
+  test('aborting a call still waiting for its connection (handshake unanswered) rejects at once', async () => {
+    // Accepts TCP connections and never answers the init req.
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+    const client = channel('client', { initTimeout: 3000 });
+    const controller = new AbortController();
+    const outcome = client
+      .call({ scheme: 'raw', service: 'svc', arg1: 'echo', hostport: `127.0.0.1:${address.port}`, signal: controller.signal, timeout: 3000 })
+      .catch((e: unknown) => e);
+    await until(() => sockets.length === 1);
+    await sleep(20);
+    const abortedAt = performance.now();
+    controller.abort();
+    const err = await outcome;
+    expect(performance.now() - abortedAt).toBeLessThan(100);
+    expect(err).toBeInstanceOf(CancelledError);
   });
 
   test('a signal aborted before the call starts rejects without sending anything', async () => {

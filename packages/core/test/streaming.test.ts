@@ -207,6 +207,38 @@ describe('streamed requests', () => {
     expect(res.arg3.toString()).toBe('ok');
   });
 
+  test('an arg that fully arrived before it is asked for may still be read as a stream', async () => {
+    // The whole request is in one frame, so it is complete before the handler runs.
+    const { client, hostport } = await setup((server) =>
+      server.register('late-reader', async (req: Request, res: Response) => {
+        await sleep(10);
+        let body = '';
+        for await (const chunk of req.getBodyStream()) body += (chunk as Buffer).toString();
+        await res.writeBody(`read ${body}`);
+      }),
+    );
+    const response = await client.callStreaming({ scheme: 'raw', service: 'stream-server', arg1: 'late-reader', arg3: 'whole', hostport });
+    await sleep(10);
+    // The response too arrived whole before its stream is asked for.
+    let text = '';
+    for await (const chunk of response.getBodyStream()) text += (chunk as Buffer).toString();
+    expect(text).toBe('read whole');
+  });
+
+  test('a complete request stays readable whole after the call ended', async () => {
+    let seen: string | undefined;
+    const { client, hostport } = await setup((server) =>
+      server.register('outlived', async (req: Request, _res: Response) => {
+        // Read only once the ttl expired and the call was aborted.
+        await new Promise((resolve) => req.signal.addEventListener('abort', resolve, { once: true }));
+        seen = req.arg3.toString();
+      }),
+    );
+    await expect(client.call({ scheme: 'raw', service: 'stream-server', arg1: 'outlived', arg3: 'payload', hostport, timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    for (let i = 0; i < 50 && seen === undefined; i++) await sleep(10);
+    expect(seen).toBe('payload');
+  });
+
   test('a streamed call obeys its timeout', async () => {
     const { client, hostport } = await setup((server) =>
       server.register('hang', async (_req: Request, _res: Response) => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { Connection, formatHostPort, type OutboundCallStart } from '../connection/connection';
+import { Connection, DEFAULT_MAX_INBOUND_CALLS, formatHostPort, type OutboundCallStart } from '../connection/connection';
 import { pumpArg, type OutgoingMessage } from '../connection/outgoing-message';
 import type { ArgSource } from '../dispatch/response';
 import type { InboundCall } from '../connection/inbound-call';
@@ -28,7 +28,7 @@ import type { Tracing } from '../wire/tracing';
 import type { CallOptions, CallResponseResult, StreamingCallOptions } from './call-options';
 import { ConnectionMonitor, type HealthOptions } from './connection-monitor';
 import { chain, type IncomingInterceptor, type OutgoingCall, type OutgoingInterceptor } from './interceptors';
-import { parseHostPort } from './host-port';
+import { isHostPort, parseHostPort } from './host-port';
 import { PeerPool, type PeerStats } from './peer-pool';
 import { DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON, isRetryOn, shouldRetry, type RetryOn } from './retry-policy';
 import { StreamingCallResponse } from './streaming-call-response';
@@ -54,6 +54,16 @@ export interface TChannelOptions {
   readonly maxMessageBytes?: number;
   /** Time allowed for a connection's init handshake, in ms. Default 5 000. */
   readonly initTimeout?: number;
+  /**
+   * Cap on calls one peer may have in progress on one connection (received and not yet answered,
+   * failed or timed out). Call requests beyond it are answered busy (0x03). Default 10 000.
+   */
+  readonly maxCallsPerConnection?: number;
+  /**
+   * Cap on accepted connections open at once (handshaking or ready). Sockets accepted beyond it
+   * are closed at once, before anything is read. Outbound connections do not count. Default 10 000.
+   */
+  readonly maxConnections?: number;
   /** Arg schemes to register (scheme packages also register themselves when constructed). */
   readonly schemes?: readonly ArgScheme[];
   /** Load shedding: requests handled at once beyond this are answered busy. Default unlimited. */
@@ -78,6 +88,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_INIT_TIMEOUT_MS = 5_000;
 const DEFAULT_GRACE_PERIOD_MS = 5_000;
+const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 type ChannelState = 'idle' | 'listening' | 'closing' | 'closed';
 
@@ -209,6 +220,8 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     const host = options.host ?? configured?.host ?? '127.0.0.1';
     const port = options.port ?? configured?.port ?? 0;
     const server = createServer((socket) => this.accept(socket));
+    // Node closes sockets past the cap itself, before a Connection (or any buffer) exists for them.
+    server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -366,7 +379,9 @@ export class TChannel extends EventEmitter<TChannelEvents> {
           );
         }
         if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
-        const connection = peer.readyConnection() ?? (await withTimeout(peer.getConnection(), timeLeft, timeoutError));
+        const connection =
+          peer.readyConnection() ??
+          (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined ? undefined : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }));
         const start: OutboundCallStart = {
           head: { kind: 'request', ttl: Math.max(1, Math.ceil(plan.deadline - performance.now())), tracing: plan.tracing, service, headers: plan.headers },
           checksumType: plan.checksumType,
@@ -450,8 +465,10 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     connection.ready.then(
       () => {
         const peerHostPort = connection.peer?.hostPort;
-        // A peer that listens can be called back over the connection it opened.
-        if (peerHostPort !== undefined && peerHostPort !== EPHEMERAL_HOST_PORT && !connection.isClosed) {
+        // A peer that listens can be called back over the connection it opened. host_port is the
+        // peer's own claim: one that does not parse is not an address to call (and peerFor would
+        // throw it here as an unhandled rejection, which ends the process).
+        if (peerHostPort !== undefined && peerHostPort !== EPHEMERAL_HOST_PORT && !connection.isClosed && isHostPort(peerHostPort)) {
           this.peers.peerFor(peerHostPort).add(connection);
         }
       },
@@ -467,6 +484,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
       processName: this.processName,
       maxMessageBytes: this.maxMessageBytes,
       initTimeoutMs: this.initTimeout,
+      maxInboundCalls: this.options.maxCallsPerConnection ?? DEFAULT_MAX_INBOUND_CALLS,
       onInboundCall: this.onInboundCall,
       onClose: (closed, error) => {
         this.connections.delete(closed);
@@ -581,17 +599,31 @@ async function writeArg(message: OutgoingMessage, index: number, value: Buffer |
   await pumpArg(message, index, value);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => TChannelError): Promise<T> {
+/** `promise`, or `onTimeout()` after `ms`, or `abort.onAbort()` as soon as its signal aborts (e.g. while a connection is being set up). */
+function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => TChannelError,
+  abort?: { readonly signal: AbortSignal; readonly onAbort: () => TChannelError },
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), ms);
     timer.unref();
+    const signal = abort?.signal;
+    const aborted = (): void => {
+      clearTimeout(timer);
+      if (abort !== undefined) reject(abort.onAbort());
+    };
+    signal?.addEventListener('abort', aborted, { once: true });
     promise.then(
       (value) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
         resolve(value);
       },
       (err: unknown) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
         reject(err instanceof TChannelError ? err : new NetworkError(String(err)));
       },
     );

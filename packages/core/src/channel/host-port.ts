@@ -16,3 +16,13 @@ export function parseHostPort(value: string): HostPort {
   }
   return { host, port };
 }
+
+/** Whether `value` is a `host:port` that parseHostPort accepts. */
+export function isHostPort(value: string): boolean {
+  try {
+    parseHostPort(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

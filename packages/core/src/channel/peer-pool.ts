@@ -64,9 +64,23 @@ export class PeerPool {
     return selectPeer(this.candidates(service).map((hostPort) => this.peerFor(hostPort)), tried, Date.now());
   }
 
-  /** Forgets a closed connection. */
+  /**
+   * Forgets a closed connection, and peers left with no connection that no list names: those were
+   * known only through a connection (an inbound peer's init host_port, a call by explicit
+   * hostport), and keeping them would let peers that connect under ever new host_ports grow the
+   * pool without bound.
+   */
   detach(connection: Connection): void {
-    for (const peer of this.peers.values()) peer.remove(connection);
+    for (const [hostPort, peer] of this.peers) {
+      peer.remove(connection);
+      if (peer.connectionCount === 0 && !this.isListed(hostPort)) this.peers.delete(hostPort);
+    }
+  }
+
+  private isListed(hostPort: string): boolean {
+    if (this.known.includes(hostPort)) return true;
+    for (const list of this.byService.values()) if (list.includes(hostPort)) return true;
+    return false;
   }
 
   stats(): PeerStats[] {

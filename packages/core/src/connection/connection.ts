@@ -49,6 +49,11 @@ export interface ConnectionOptions {
   readonly maxMessageBytes: number;
   /** How long the init handshake may take before the socket is closed. */
   readonly initTimeoutMs: number;
+  /**
+   * Cap on inbound calls in progress on this connection (received, not yet answered or failed):
+   * call reqs beyond it are answered busy. Default DEFAULT_MAX_INBOUND_CALLS.
+   */
+  readonly maxInboundCalls?: number;
   /** Called when a call req's args are complete. */
   readonly onInboundCall: (call: InboundCall) => void;
   /** Called once when the connection is closed, with the reason if it was not a clean close. */
@@ -105,6 +110,9 @@ interface PendingCall {
 }
 
 type State = 'handshaking' | 'ready' | 'closing' | 'closed';
+
+/** Default cap on one connection's inbound calls in progress (ConnectionOptions.maxInboundCalls). */
+export const DEFAULT_MAX_INBOUND_CALLS = 10_000;
 
 /**
  * One TChannel connection: the init handshake, then calls in both directions multiplexed by
@@ -570,6 +578,13 @@ export class Connection implements InboundCallOwner {
   private onCallRequest(frame: CallRequestFrame): void {
     if (this.inbound.has(frame.id)) {
       this.fatal(`call request reuses message id ${frame.id}, which is still in progress`);
+      return;
+    }
+    const limit = this.options.maxInboundCalls ?? DEFAULT_MAX_INBOUND_CALLS;
+    if (this.inbound.size >= limit) {
+      // Each call in progress holds state and buffered args: one peer must not pile up more than
+      // this. Busy is retryable, and nothing is kept for the id, so its continues are dropped.
+      this.sendError(frame.id, ErrorCode.Busy, `connection has ${this.inbound.size} calls in progress, its limit`, frame.tracing);
       return;
     }
     const call = new InboundCall(this, frame, this.onInboundArgEnd, this.flow);

@@ -63,7 +63,10 @@ export class IncomingArgs implements ArgSink {
     const stream = this.streams[index];
     if (stream !== undefined) {
       stream.push(null);
-    } else {
+    } else if ((this.waiters[index] as Waiter[]).length > 0) {
+      // Only collect for someone waiting: `whole[index]` marks the arg as read whole, and an arg
+      // nobody has read yet may still be taken as a stream (a streaming handler or a streamed
+      // call's reader that asks only after the arg fully arrived).
       const value = this.collect(index);
       for (const waiter of this.waiters[index] as Waiter[]) waiter.resolve(value);
       this.waiters[index] = [];
@@ -127,7 +130,8 @@ export class IncomingArgs implements ArgSink {
     for (let index = 0; index < 3; index++) {
       for (const waiter of this.waiters[index] as Waiter[]) waiter.reject(error);
       this.waiters[index] = [];
-      this.parts[index] = [];
+      // A complete arg stays readable whole (`completed`), as it was before the failure.
+      if (this.ended[index] !== true) this.parts[index] = [];
       const stream = this.streams[index];
       if (stream !== undefined && !stream.readableEnded) stream.destroy(error instanceof TChannelError ? error : TChannelError.from(error));
       this.setPressure(index, false);

@@ -146,6 +146,110 @@ export interface NodeThriftCallOutcome {
   error?: NodeCallError;
 }
 
+// ---- streaming (see "Streaming" in peer-process.js) ----------------------------------------
+
+/**
+ * A body written chunk by chunk: `chunks` chunks of `size` bytes, chunk i being
+ * `pattern(size, seed + i)` (interop-helpers.ts), `gapMs` apart (0: one event-loop turn apart).
+ */
+export interface NodeStreamBody {
+  chunks: number;
+  size: number;
+  gapMs: number;
+  seed: number;
+}
+
+/** One chunk as it was written or as it arrived; `at` is ms since the epoch (sub-ms precision). */
+export interface NodeChunkTime {
+  at: number;
+  size: number;
+}
+
+/** An arg as tchannel-node read it, chunk by chunk as it arrived. */
+export interface NodeArgRecord {
+  /** Whether it came as a stream (a fragmented message) rather than a Buffer. */
+  streamed: boolean;
+  total: number;
+  crc32c: number;
+  chunks: NodeChunkTime[];
+  endedAt: number;
+  /** The bytes, when asked for (keepBody; stream-read: bodies up to 1 MiB). */
+  body?: Buffer;
+}
+
+/** A body tchannel-node wrote chunk by chunk. */
+export interface NodeBodyWrites {
+  startedAt: number;
+  endedAt: number;
+  total: number;
+  crc32c: number;
+  /** `at`: just before each write. */
+  writes: NodeChunkTime[];
+}
+
+/** A streamed call from tchannel-node's client (StreamingOutRequest). */
+export interface NodeStreamedCallRequest {
+  hostPort: string;
+  service: string;
+  endpoint: string;
+  arg2?: string | Buffer;
+  /** The whole arg3 (ignored when `body` is given). */
+  arg3?: string | Buffer;
+  /** arg3 written chunk by chunk over time. */
+  body?: NodeStreamBody;
+  /** ms; absent: 2000 (harness default). tchannel-node's timeout also covers reading the response. */
+  timeout?: number;
+  /** Transport headers merged over { as: 'raw', cn: 'node-client' }. */
+  headers?: Record<string, string>;
+  /** Return the response's arg3 bytes (arg3.body). */
+  keepBody?: boolean;
+}
+
+export interface NodeStreamedCallResult {
+  ok: boolean;
+  code: number;
+  headers: Record<string, string>;
+  checksumType: number | null;
+  /** Whether the response came fragmented (tchannel-node's StreamingInResponse). */
+  streamed: boolean;
+  /** When tchannel-node started sending the request. */
+  sendStartedAt: number;
+  /** When the response's first frame reached tchannel-node. */
+  responseAt: number;
+  /** How `body` was written (null when arg3 was sent whole). */
+  sent: NodeBodyWrites | null;
+  arg2: Buffer;
+  arg3: NodeArgRecord;
+}
+
+export interface NodeStreamedCallOutcome {
+  result?: NodeStreamedCallResult;
+  error?: NodeCallError;
+}
+
+/** What one of the harness's streamed endpoints (stream-read, stream-write) saw and wrote. */
+export interface NodeStreamRecord {
+  endpoint: string;
+  /** When the handler was called (the request's first frame). */
+  startedAt: number;
+  /** Whether the request came fragmented (StreamingInRequest) rather than in one frame. */
+  requestStreamed: boolean;
+  arg2Length: number;
+  arg3: NodeArgRecord | null;
+  /** stream-write: how the response body was written. */
+  writes: NodeBodyWrites | null;
+  error: { name: string; message: string } | null;
+}
+
+/** The JSON body stream-read answers with. */
+export interface NodeStreamReadSummary {
+  requestStreamed: boolean;
+  startedAt: number;
+  arg2Length: number;
+  /** With `body` when the arg3 was at most 1 MiB. */
+  arg3: NodeArgRecord;
+}
+
 export interface NodeListenOptions {
   /** Force this checksum type on every response (by default tchannel-node echoes the request's). */
   checksumType?: ChecksumType;
@@ -334,6 +438,85 @@ function parseThriftCallOutcome(value: unknown): NodeThriftCallOutcome {
   };
 }
 
+function parseChunkTimes(value: unknown): NodeChunkTime[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isObj).map((c) => ({ at: num(c, 'at'), size: num(c, 'size') }));
+}
+
+function parseArgRecord(value: unknown): NodeArgRecord {
+  if (!isObj(value)) throw new NodePeerError(`malformed arg record ${JSON.stringify(value)}`);
+  const rec: NodeArgRecord = {
+    streamed: value['streamed'] === true,
+    total: num(value, 'total'),
+    crc32c: num(value, 'crc32c'),
+    chunks: parseChunkTimes(value['chunks']),
+    endedAt: num(value, 'endedAt'),
+  };
+  if (typeof value['body'] === 'string') rec.body = Buffer.from(value['body'], 'base64');
+  return rec;
+}
+
+function parseBodyWrites(value: unknown): NodeBodyWrites | null {
+  if (!isObj(value)) return null;
+  return {
+    startedAt: num(value, 'startedAt'),
+    endedAt: num(value, 'endedAt'),
+    total: num(value, 'total'),
+    crc32c: num(value, 'crc32c'),
+    writes: parseChunkTimes(value['writes']),
+  };
+}
+
+function parseStreamedCallOutcome(value: unknown): NodeStreamedCallOutcome {
+  if (!isObj(value)) throw new NodePeerError(`callStreamed: malformed answer ${JSON.stringify(value)}`);
+  const error = value['error'];
+  if (isObj(error)) return { error: parseCallError(error) };
+  const result = value['result'];
+  if (!isObj(result)) throw new NodePeerError(`callStreamed: answer has neither result nor error`);
+  return {
+    result: {
+      ok: result['ok'] === true,
+      code: num(result, 'code'),
+      headers: strRecord(result['headers']),
+      checksumType: numOrNull(result, 'checksumType'),
+      streamed: result['streamed'] === true,
+      sendStartedAt: num(result, 'sendStartedAt'),
+      responseAt: num(result, 'responseAt'),
+      sent: parseBodyWrites(result['sent']),
+      arg2: Buffer.from(str(result, 'arg2'), 'base64'),
+      arg3: parseArgRecord(result['arg3']),
+    },
+  };
+}
+
+function parseStreamRecords(value: unknown): NodeStreamRecord[] {
+  if (!Array.isArray(value)) throw new NodePeerError('streamRecords: expected an array');
+  return value.filter(isObj).map((rec) => {
+    const error = rec['error'];
+    return {
+      endpoint: str(rec, 'endpoint'),
+      startedAt: num(rec, 'startedAt'),
+      requestStreamed: rec['requestStreamed'] === true,
+      arg2Length: num(rec, 'arg2Length'),
+      arg3: isObj(rec['arg3']) ? parseArgRecord(rec['arg3']) : null,
+      writes: parseBodyWrites(rec['writes']),
+      error: isObj(error) ? { name: str(error, 'name', 'Error'), message: str(error, 'message') } : null,
+    };
+  });
+}
+
+/** Decodes the JSON body the harness's stream-read endpoint answers with. */
+export function parseStreamReadSummary(body: Buffer): NodeStreamReadSummary {
+  const value: unknown = JSON.parse(body.toString('utf8'));
+  if (!isObj(value)) throw new NodePeerError('stream-read: malformed summary');
+  return {
+    requestStreamed: value['requestStreamed'] === true,
+    startedAt: num(value, 'startedAt'),
+    arg2Length: num(value, 'arg2Length'),
+    arg3: parseArgRecord(value['arg3']),
+  };
+}
+
 function parseServed(value: unknown): NodeServedCall[] {
   if (!Array.isArray(value)) throw new NodePeerError('served: expected an array');
   return value.filter(isObj).map((rec) => ({
@@ -438,7 +621,11 @@ export class NodePeer {
     return this.stderrTail;
   }
 
-  /** Starts a tchannel-node server (port 0 on 127.0.0.1) with the raw test endpoints and, under `jsonServiceName`, the json ones; returns its hostPort. */
+  /**
+   * Starts a tchannel-node server (port 0 on 127.0.0.1) with the raw test endpoints, the streamed
+   * ones (stream-read, stream-write: see peer-process.js) and, under `jsonServiceName`, the json
+   * ones; returns its hostPort.
+   */
   async listen(opts: NodeListenOptions = {}): Promise<string> {
     const value = await this.request('listen', { ...opts });
     if (!isObj(value) || typeof value['hostPort'] !== 'string') {
@@ -496,6 +683,25 @@ export class NodePeer {
   /** Sets what the listenThrift server's Meta::health answers (tchannel-node's isHealthy hook). */
   async setThriftHealth(status: { ok: boolean; message?: string }): Promise<void> {
     await this.request('setThriftHealth', { ...status });
+  }
+
+  /**
+   * Makes one streamed call (tchannel-node's StreamingOutRequest) from the child's client channel:
+   * arg3 whole or written chunk by chunk (`body`); the response's arg3 is read as it arrives.
+   */
+  async callStreamed(req: NodeStreamedCallRequest): Promise<NodeStreamedCallOutcome> {
+    const params: Obj = { hostPort: req.hostPort, service: req.service, endpoint: req.endpoint, arg2: b64(req.arg2) };
+    if (req.body !== undefined) params['body'] = { ...req.body };
+    else params['arg3'] = b64(req.arg3);
+    if (req.timeout !== undefined) params['timeout'] = req.timeout;
+    if (req.headers !== undefined) params['headers'] = req.headers;
+    if (req.keepBody !== undefined) params['keepBody'] = req.keepBody;
+    return parseStreamedCallOutcome(await this.request('callStreamed', params));
+  }
+
+  /** What the streamed endpoints (stream-read, stream-write) saw and wrote (oldest first); `clear` empties the record. */
+  async streamRecords(clear = false): Promise<NodeStreamRecord[]> {
+    return parseStreamRecords(await this.request('streamRecords', { clear }));
   }
 
   /** Calls served so far by this peer's server (oldest first); `clear` empties the record. */

@@ -11,6 +11,8 @@
 //
 // listen also serves tchannel-node's json scheme under a second service, `jsonServiceName`
 // (default 'node-json-server'): see jsonEndpoints.
+// It also registers streamed endpoints (`{ streamed: true }`) next to the raw ones: see
+// streamEndpoints.
 //
 // Commands:
 //   ping                                   -> { pid }
@@ -29,6 +31,12 @@
 //          (body: the method's arguments by name; the result body is the success value, or
 //          the exception named by typeName when ok is false)
 //   setThriftHealth { ok, message? }       -> {} (what listenThrift's Meta::health answers)
+//   callStreamed { hostPort, service, endpoint, arg2?, arg3? | body?, timeout?, headers?, keepBody? }
+//                                          -> { result: {...} } | { error: {...} }
+//          (a streamed request, tchannel-node's StreamingOutRequest: arg3 whole, or `body`
+//          { chunks, size, gapMs, seed } written chunk by chunk; the response's arg3 is read as it
+//          arrives, each chunk timed: see "Streaming" below)
+//   streamRecords { clear? }               -> [what the streamed endpoints saw and wrote]
 //   served { clear? }                      -> [served call records]
 //   logs { clear? }                        -> [tchannel-node log entries]
 //   close                                  -> {} and the process exits
@@ -400,6 +408,7 @@ function listen(msg, reply, fail) {
             }
         });
     });
+    registerStreamEndpoints(serverSub);
     var jsonServiceName = typeof msg.jsonServiceName === 'string' && msg.jsonServiceName ? msg.jsonServiceName : 'node-json-server';
     registerJsonEndpoints(server, jsonServiceName);
     var listening = false;
@@ -706,6 +715,354 @@ function callThrift(msg, reply) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Streaming (tchannel-node's streaming_{in,out}_{request,response}.js and argstream.js)
+//
+// A handler registered with `{ streamed: true }` is called as handler(req, buildResponse) at the
+// request's first frame. A request that came in several frames (call flag 0x01) is a
+// StreamingInRequest whose arg2/arg3 are PassThrough streams fed as frames arrive; one that fit in
+// a single frame is a plain InRequest whose arg2/arg3 are Buffers. buildResponse({ streamed: true })
+// gives a StreamingOutResponse whose arg2/arg3 are writable streams: what is written in one turn of
+// the event loop goes out as one frame (several if it does not fit), flushed by setImmediate.
+// A streamed out request is channel.request({ streamed: true, host }), which needs an identified
+// connection (it bypasses TChannelRequest), then sendArg1 and writes to req.arg2/req.arg3; its
+// response arrives with its first frame, with arg2/arg3 streams if it is fragmented, else Buffers.
+//
+// Writing arg3 in the same turn as arg2.end() fails the message with ArgChunkOutOfOrderError
+// ("current: 3 got: 2"): the first arg3 chunk reaches OutArgStream before arg2's 'finish' (a
+// nextTick on current Node), so arg3 is started and arg2's end then looks out of order. This breaks
+// tchannel-node's own StreamingOutRequest#send(arg1, arg2, arg3) on Node 20 too (it does exactly
+// that). The harness therefore starts arg3 on arg2's 'finish' (afterArg2).
+//
+// Times are ms since the epoch with sub-ms precision (performance.timeOrigin + performance.now()),
+// comparable with the same clock in the parent.
+//
+// Streamed endpoints:
+//   stream-read   reads arg2 whole and arg3 as it arrives, then answers (unstreamed) arg2 back and
+//                 in arg3 the JSON summary { requestStreamed, startedAt, arg2Length, arg3 } (arg3:
+//                 an arg record, see readArg; with `body` in base64 when it is at most 1 MiB)
+//   stream-write  arg2 is JSON { chunks, size, gapMs, seed, head? }: once the request is in, answers
+//                 streamed: arg2 `head`, then arg3 as `chunks` chunks of `size` bytes,
+//                 patternBytes(size, seed + i), `gapMs` apart (0: one turn of the event loop)
+// Both add a record to streamRecords: { endpoint, startedAt, requestStreamed, arg2Length, arg3?,
+// writes?, error? }.
+
+var path = require('path');
+var States = require('tchannel/reqres_states');
+// tchannel-node's own CRC-32C (its v2/checksum.js uses it): calculate(buf, prior) -> uint32
+var crc32c = require(require.resolve('sse4_crc32', { paths: [path.dirname(require.resolve('tchannel'))] })).calculate;
+
+var streamRecords = [];
+var BODY_IN_SUMMARY_LIMIT = 1024 * 1024;
+
+function wallNow() {
+    return performance.timeOrigin + performance.now();
+}
+
+// The same bytes as interop-helpers.ts pattern(length, seed).
+function patternBytes(length, seed) {
+    var buf = Buffer.allocUnsafe(length);
+    var x = (seed * 2654435761) >>> 0 || 1;
+    for (var i = 0; i < length; i++) {
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        buf[i] = x & 0xff;
+    }
+    return buf;
+}
+
+function bodySpec(value, what) {
+    if (!value || typeof value !== 'object') throw new TypeError(what + ' must be { chunks, size, gapMs, seed }');
+    var spec = {
+        chunks: value.chunks,
+        size: value.size,
+        gapMs: value.gapMs === undefined ? 0 : value.gapMs,
+        seed: value.seed === undefined ? 1 : value.seed
+    };
+    Object.keys(spec).forEach(function each(k) {
+        if (typeof spec[k] !== 'number' || !(spec[k] >= 0)) throw new TypeError(what + '.' + k + ' must be a number >= 0');
+    });
+    return spec;
+}
+
+// Reads one arg as it arrives: a Buffer (unfragmented message) at once, a stream chunk by chunk.
+// callback(err, rec) with rec = { streamed, total, crc32c, chunks: [{ at, size }], endedAt, bytes }.
+function readArg(arg, callback) {
+    var rec = { streamed: false, total: 0, crc32c: 0, chunks: [], endedAt: 0, bytes: null };
+    var parts = [];
+    var done = false;
+    function onChunk(chunk) {
+        if (!chunk || chunk.length === 0) return;
+        rec.chunks.push({ at: wallNow(), size: chunk.length });
+        rec.total += chunk.length;
+        rec.crc32c = crc32c(chunk, rec.crc32c) >>> 0;
+        parts.push(chunk);
+    }
+    function finish(err) {
+        if (done) return;
+        done = true;
+        rec.endedAt = wallNow();
+        rec.bytes = Buffer.concat(parts);
+        callback(err || null, rec);
+    }
+    if (arg === null || arg === undefined || Buffer.isBuffer(arg)) {
+        onChunk(arg);
+        setImmediate(finish);
+        return;
+    }
+    rec.streamed = true;
+    arg.on('data', onChunk);
+    arg.once('end', function onEnd() { finish(null); });
+    arg.once('error', finish);
+}
+
+// An arg record as JSON: without the bytes, or with them in base64 as `body` when asked.
+function argRecordJSON(rec, withBody) {
+    var out = { streamed: rec.streamed, total: rec.total, crc32c: rec.crc32c, chunks: rec.chunks, endedAt: rec.endedAt };
+    if (withBody) out.body = rec.bytes.toString('base64');
+    return out;
+}
+
+// Writes `spec` into a writable arg stream and ends it; callback(writes) with
+// { startedAt, endedAt, total, crc32c, writes: [{ at, size }] } (`at`: just before each write).
+function writeBody(stream, spec, callback) {
+    var out = { startedAt: wallNow(), endedAt: 0, total: 0, crc32c: 0, writes: [] };
+    var i = 0;
+    function next() {
+        if (i >= spec.chunks) {
+            out.endedAt = wallNow();
+            stream.end();
+            callback(out);
+            return;
+        }
+        var chunk = patternBytes(spec.size, spec.seed + i);
+        i++;
+        out.writes.push({ at: wallNow(), size: chunk.length });
+        out.total += chunk.length;
+        out.crc32c = crc32c(chunk, out.crc32c) >>> 0;
+        stream.write(chunk);
+        if (spec.gapMs > 0) setTimeout(next, spec.gapMs);
+        else setImmediate(next);
+    }
+    next();
+}
+
+// Ends a writable arg2 with `value`, then runs `next` once OutArgStream has seen arg2 end (its own
+// 'finish' listener was added first, so it runs before ours).
+function afterArg2(arg2Stream, value, next) {
+    arg2Stream.once('finish', next);
+    arg2Stream.end(value);
+}
+
+function recordStream(rec) {
+    streamRecords.push(rec);
+    if (streamRecords.length > MAX_RECORDS) streamRecords.shift();
+}
+
+function inreqAnswered(req) {
+    return Boolean(req.err) || Boolean(req.res && req.res.state !== States.Initial);
+}
+
+// Reads a request's arg2 and arg3 as they arrive; callback(err, arg2rec, arg3rec).
+function readRequest(req, callback) {
+    var recs = {};
+    var left = 2;
+    var failed = false;
+    function got(which) {
+        return function onArg(err, rec) {
+            if (failed) return;
+            if (err) {
+                failed = true;
+                callback(err);
+                return;
+            }
+            recs[which] = rec;
+            if (--left === 0) callback(null, recs.arg2, recs.arg3);
+        };
+    }
+    readArg(req.arg2, got('arg2'));
+    readArg(req.arg3, got('arg3'));
+}
+
+var streamEndpoints = {
+    'stream-read': function streamRead(req, buildResponse) {
+        var rec = { endpoint: 'stream-read', startedAt: wallNow(), requestStreamed: Boolean(req.streamed) };
+        recordServedStreamed(req);
+        readRequest(req, function gotRequest(err, arg2, arg3) {
+            if (err) {
+                rec.error = describeThrown(err);
+                recordStream(rec);
+                if (!inreqAnswered(req)) buildResponse({ streamed: false }).sendError('UnexpectedError', 'stream-read: ' + err.message);
+                return;
+            }
+            rec.arg2Length = arg2.total;
+            rec.arg3 = argRecordJSON(arg3, false);
+            recordStream(rec);
+            if (inreqAnswered(req)) return;
+            var summary = {
+                requestStreamed: rec.requestStreamed,
+                startedAt: rec.startedAt,
+                arg2Length: arg2.total,
+                arg3: argRecordJSON(arg3, arg3.total <= BODY_IN_SUMMARY_LIMIT)
+            };
+            var res = buildResponse({ streamed: false });
+            prepare(res);
+            res.sendOk(arg2.bytes, Buffer.from(JSON.stringify(summary), 'utf8'));
+        });
+    },
+    'stream-write': function streamWrite(req, buildResponse) {
+        var rec = { endpoint: 'stream-write', startedAt: wallNow(), requestStreamed: Boolean(req.streamed) };
+        recordServedStreamed(req);
+        readRequest(req, function gotRequest(err, arg2, arg3) {
+            var params;
+            if (!err) {
+                try {
+                    params = JSON.parse(arg2.bytes.toString('utf8'));
+                    params.spec = bodySpec(params, 'stream-write arg2');
+                } catch (parseErr) {
+                    err = parseErr;
+                }
+            }
+            if (err) {
+                rec.error = describeThrown(err);
+                recordStream(rec);
+                if (!inreqAnswered(req)) buildResponse({ streamed: false }).sendError('BadRequest', 'stream-write: ' + err.message);
+                return;
+            }
+            rec.arg2Length = arg2.total;
+            rec.arg3 = argRecordJSON(arg3, false);
+            if (inreqAnswered(req)) {
+                recordStream(rec);
+                return;
+            }
+            var res = buildResponse({ streamed: true });
+            prepare(res);
+            res.setOk(true);
+            afterArg2(res.arg2, Buffer.from(typeof params.head === 'string' ? params.head : '', 'utf8'), function arg2Sent() {
+                writeBody(res.arg3, params.spec, function written(writes) {
+                    rec.writes = writes;
+                    recordStream(rec);
+                });
+            });
+        });
+    }
+};
+
+// A `served` record for a streamed endpoint (args are streams: their lengths are not known yet).
+function recordServedStreamed(req) {
+    recordServed(req, null, null);
+}
+
+function registerStreamEndpoints(sub) {
+    Object.keys(streamEndpoints).forEach(function each(name) {
+        var impl = streamEndpoints[name];
+        sub.register(name, { streamed: true }, function handle(req, buildResponse) {
+            try {
+                impl(req, buildResponse);
+            } catch (err) {
+                send({ event: 'uncaught', kind: 'handlerThrew', error: describeThrown(err) });
+                if (!inreqAnswered(req)) buildResponse({ streamed: false }).sendError('UnexpectedError', 'handler threw: ' + String(err && err.message));
+            }
+        });
+    });
+}
+
+// A streamed call from the client channel. The request's arg3 is `arg3` whole, or `body` written
+// chunk by chunk (writeBody); the response's args are read as they arrive (readArg).
+// Answers { result: { ok, code, headers, checksumType, streamed, sendStartedAt, responseAt, sent,
+// arg2, arg3 } } (sent: writeBody's record or null; arg2 base64; arg3 an arg record, with `body`
+// when keepBody) or { error } (the call failed, also mid-stream).
+function callStreamed(msg, reply) {
+    if (typeof msg.hostPort !== 'string' || !msg.hostPort) throw new TypeError('callStreamed.hostPort must be a string');
+    if (typeof msg.service !== 'string') throw new TypeError('callStreamed.service must be a string');
+    if (typeof msg.endpoint !== 'string') throw new TypeError('callStreamed.endpoint must be a string');
+    var arg2 = toBuffer(msg.arg2, 'callStreamed.arg2');
+    var spec = msg.body === undefined || msg.body === null ? null : bodySpec(msg.body, 'callStreamed.body');
+    var arg3 = spec ? null : toBuffer(msg.arg3, 'callStreamed.arg3');
+    var keepBody = msg.keepBody === true;
+    var headers = { as: 'raw', cn: 'node-client' };
+    if (msg.headers && typeof msg.headers === 'object') {
+        Object.keys(msg.headers).forEach(function each(k) { headers[k] = String(msg.headers[k]); });
+    }
+
+    var sub = clientFor(msg.hostPort);
+    var peer = sub.peers.add(msg.hostPort);
+    peer.waitForIdentified(function identified(err) {
+        if (err) {
+            reply({ error: serializeCallError(err) });
+            return;
+        }
+        start();
+    });
+
+    function start() {
+        var answered = false;
+        var sent = null;
+        var sending = Boolean(spec);
+        var response = null;
+        function answer(value) {
+            if (answered) return;
+            answered = true;
+            reply(value);
+        }
+        function maybeAnswer() {
+            if (!response || sending) return;
+            answer({ result: response });
+        }
+
+        var req = sub.request({
+            host: msg.hostPort,
+            streamed: true,
+            serviceName: msg.service,
+            timeout: typeof msg.timeout === 'number' ? msg.timeout : DEFAULT_CALL_TIMEOUT,
+            hasNoParent: true,
+            headers: headers
+        });
+        req.errorEvent.on(function onError(err) {
+            answer({ error: serializeCallError(err) });
+        });
+        req.responseEvent.on(function onResponse(res) {
+            var responseAt = wallNow();
+            readRequest(res, function gotResponse(err, resArg2, resArg3) {
+                if (err) {
+                    answer({ error: serializeCallError(err) });
+                    return;
+                }
+                response = {
+                    ok: Boolean(res.ok),
+                    code: typeof res.code === 'number' ? res.code : 0,
+                    headers: copyHeaders(res.headers),
+                    checksumType: res.checksum ? res.checksum.type : null,
+                    streamed: Boolean(res.streamed),
+                    sendStartedAt: sendStartedAt,
+                    responseAt: responseAt,
+                    sent: sent,
+                    arg2: resArg2.bytes.toString('base64'),
+                    arg3: argRecordJSON(resArg3, keepBody)
+                };
+                maybeAnswer();
+            });
+        });
+        var sendStartedAt = wallNow();
+        req.sendArg1(Buffer.from(msg.endpoint, 'utf8'));
+        afterArg2(req.arg2, arg2, function arg2Sent() {
+            if (!spec) {
+                req.arg3.end(arg3);
+                return;
+            }
+            writeBody(req.arg3, spec, function written(writes) {
+                sent = writes;
+                sending = false;
+                if (response) response.sent = sent;
+                maybeAnswer();
+            });
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Lifecycle
 
 function closeAll(callback) {
@@ -738,6 +1095,12 @@ var commands = {
     callJson: callJson,
     listenThrift: listenThrift,
     callThrift: callThrift,
+    callStreamed: callStreamed,
+    streamRecords: function streamRecordsCmd(msg, reply) {
+        var out = streamRecords.slice();
+        if (msg.clear) streamRecords = [];
+        reply(out);
+    },
     setThriftHealth: function setThriftHealth(msg, reply) {
         thriftHealth = { ok: msg.ok === true };
         if (typeof msg.message === 'string') thriftHealth.message = msg.message;

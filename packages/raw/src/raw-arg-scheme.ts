@@ -76,15 +76,25 @@ export class RawArgScheme implements ArgScheme {
    * @throws the ProtocolError subclass for an error frame, TimeoutError, NetworkError...
    */
   call(options: RawCallOptions): Promise<RawResponse> {
-    const { endpoint, headers, body, transportHeaders } = options;
-    // Built field by field rather than with spreads: this runs for every call.
-    const call: { -readonly [K in keyof CallOptions]: CallOptions[K] } = Object.assign({}, options as unknown as CallOptions);
-    call.scheme = RAW;
-    call.arg1 = endpoint;
-    if (headers !== undefined) call.arg2 = headers;
-    if (body !== undefined) call.arg3 = body;
-    if (transportHeaders !== undefined) call.headers = transportHeaders;
-    else delete call.headers;
+    const { endpoint } = options;
+    // One literal with every field (one object shape, no spreads): this runs for every call.
+    const call: CallOptions = {
+      scheme: RAW,
+      service: options.service,
+      arg1: endpoint,
+      arg2: options.headers,
+      arg3: options.body,
+      timeout: options.timeout,
+      retryOn: options.retryOn,
+      retryLimit: options.retryLimit,
+      hostport: options.hostport,
+      headers: options.transportHeaders,
+      signal: options.signal,
+      checksumType: options.checksumType,
+      parentTracing: options.parentTracing,
+      parent: options.parent,
+      trace: options.trace,
+    };
     return this.channel
       .call(call)
       .then((response) => {

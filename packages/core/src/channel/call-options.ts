@@ -5,7 +5,10 @@ import type { Headers } from '../wire/headers';
 import type { Tracing } from '../wire/tracing';
 import type { RetryOn } from './retry-policy';
 
-/** A low-level call: the three args as bytes, with transport options. */
+/**
+ * A low-level call: the three args as bytes, with transport options. Optional fields accept an
+ * explicit `undefined` (meaning absent), so scheme packages can forward their options field by field.
+ */
 export interface CallOptions {
   /** The `as` transport header: 'raw', 'json', 'thrift'... */
   readonly scheme: string;
@@ -14,32 +17,32 @@ export interface CallOptions {
   /** arg1: the endpoint. */
   readonly arg1: Buffer | string;
   /** arg2: application headers, encoded by the scheme. */
-  readonly arg2?: Buffer | string;
+  readonly arg2?: Buffer | string | undefined;
   /** arg3: the body, encoded by the scheme. */
-  readonly arg3?: Buffer | string;
+  readonly arg3?: Buffer | string | undefined;
   /** Deadline in ms for the whole call, retries included. Defaults to the channel's `timeout`. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** When to retry: 'c' connection errors (default), 't' timeouts, 'ct'/'tc' both, 'n' never. */
-  readonly retryOn?: RetryOn;
+  readonly retryOn?: RetryOn | undefined;
   /** Extra attempts allowed after the first. Defaults to 4, or 0 for a call pinned to `hostport`. */
-  readonly retryLimit?: number;
+  readonly retryLimit?: number | undefined;
   /** Call this peer directly instead of choosing one of the known peers. */
-  readonly hostport?: string;
+  readonly hostport?: string | undefined;
   /** Extra transport headers (`sk`, `rd`, `fd`...). `as`, `cn` and `re` are set from the options. */
-  readonly headers?: Headers;
+  readonly headers?: Headers | undefined;
   /** Aborting rejects the call at once and sends a cancel frame. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Checksum for the request's frames. Defaults to the channel's (crc32c). */
-  readonly checksumType?: ChecksumType;
+  readonly checksumType?: ChecksumType | undefined;
   /** The parent span: the call becomes its child (same trace id). */
-  readonly parentTracing?: Tracing;
+  readonly parentTracing?: Tracing | undefined;
   /**
    * The request being handled, when calling out from a handler: the call inherits its deadline
    * (the time left, never more), its cancellation and its trace (the call is a child span).
    */
-  readonly parent?: Request;
+  readonly parent?: Request | undefined;
   /** Whether the trace is sampled. Defaults to the channel's `trace` option. */
-  readonly trace?: boolean;
+  readonly trace?: boolean | undefined;
 }
 
 /** What a low-level call resolves with, whatever the response code. */

@@ -382,12 +382,15 @@ export class TChannel extends EventEmitter<TChannelEvents> {
         const connection =
           peer.readyConnection() ??
           (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined ? undefined : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }));
+        const left = plan.deadline - performance.now();
+        // One object shape for every call (no conditional spreads): this runs per call.
         const start: OutboundCallStart = {
-          head: { kind: 'request', ttl: Math.max(1, Math.ceil(plan.deadline - performance.now())), tracing: plan.tracing, service, headers: plan.headers },
+          head: { kind: 'request', ttl: Math.max(1, Math.ceil(left)), tracing: plan.tracing, service, headers: plan.headers },
           checksumType: plan.checksumType,
-          timeoutMs: plan.deadline - performance.now(),
+          timeoutMs: left,
           onTimeout: timeoutError,
-          ...(signal === undefined ? {} : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }),
+          signal,
+          onAbort: signal === undefined ? undefined : () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort),
         };
         return await send(connection, start, peer.hostPort);
       } catch (err) {

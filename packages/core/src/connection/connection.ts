@@ -86,8 +86,8 @@ export interface OutboundCallStart {
   readonly timeoutMs: number;
   /** Builds the timeout error (the channel knows service, endpoint and peer for its message). */
   readonly onTimeout: () => TChannelError;
-  readonly signal?: AbortSignal;
-  readonly onAbort?: () => TChannelError;
+  readonly signal?: AbortSignal | undefined;
+  readonly onAbort?: (() => TChannelError) | undefined;
 }
 
 /** A call being streamed out: write arg2/arg3 into `message` (arg1 is written) and end it. */

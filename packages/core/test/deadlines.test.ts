@@ -6,30 +6,20 @@ import { createServer, type Server, type Socket } from 'node:net';
 import {
   CancelledError,
   Connection,
-  TChannel,
   TimeoutError,
   ErrorCode,
   FrameType,
   type Request,
-  type TChannelOptions,
 } from '../src';
 import { RawSocketClient, callRequest, isErrorFrame } from './raw-socket-client.fixtures';
+import { channel, sleep } from './channels.fixtures';
 
-const channels: TChannel[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
 
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
 afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const hang = (): Promise<never> => new Promise<never>(() => undefined);
 
 /** Resolves once `check` holds, polling; rejects after `timeoutMs`. */

@@ -2,20 +2,7 @@
 // and load shedding (maxConcurrentRequests answers busy, which callers retry elsewhere).
 
 import { BusyError, ChannelClosedError, DeclinedError, NetworkError, TChannel, TChannelError, type TChannelOptions } from '../src';
-
-const channels: TChannel[] = [];
-
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { channel, sleep } from './channels.fixtures';
 
 async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
   const start = performance.now();

@@ -6,29 +6,18 @@ import {
   FrameType,
   NetworkError,
   PROTOCOL_VERSION,
-  TChannel,
   createFrameSplitter,
   decodeFrame,
   encodeFrame,
   type TChannelError,
-  type TChannelOptions,
 } from '../src';
+import { channel, sleep } from './channels.fixtures';
 
-const channels: TChannel[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
 afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A peer that completes the init handshake and then never answers anything: no ping res, no call

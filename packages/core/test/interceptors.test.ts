@@ -2,19 +2,14 @@
 // incoming request; both see the call and its result or error, may change or answer it, and run
 // first-added outermost.
 
-import { BusyError, TChannel, UnexpectedError, type CallResponseResult, type OutgoingCall, type TChannelOptions } from '../src';
-
-const channels: TChannel[] = [];
-
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
-});
+import {
+  BusyError,
+  TChannel,
+  UnexpectedError,
+  type CallResponseResult,
+  type OutgoingCall,
+} from '../src';
+import { channel } from './channels.fixtures';
 
 interface Served {
   readonly server: TChannel;

@@ -22,16 +22,7 @@ import {
   initRequest,
   RawSocketClient,
 } from './raw-socket-client.fixtures';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+import { sleep, until } from './channels.fixtures';
 
 interface Served {
   readonly server: TChannel;

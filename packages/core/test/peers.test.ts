@@ -3,22 +3,9 @@
 // peers (many calls pending) get fewer new calls.
 
 import { createServer } from 'node:net';
-import { NetworkError, NoAvailablePeerError, TChannel, type TChannelOptions } from '../src';
+import { NetworkError, NoAvailablePeerError, TChannel } from '../src';
 import { FAILED_PEER_BACKOFF_MS } from '../src/channel/peer-selector';
-
-const channels: TChannel[] = [];
-
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { channel, sleep } from './channels.fixtures';
 
 /** A port nobody listens on (it was free a moment ago). */
 async function closedPort(): Promise<number> {

@@ -13,22 +13,8 @@ import {
   type HandlerResult,
   type Request,
   type RetryOn,
-  type TChannelOptions,
 } from '../src';
-
-const channels: TChannel[] = [];
-
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { channel, sleep } from './channels.fixtures';
 
 /** One attempt as the server that received it saw it (recorded by an incoming interceptor). */
 interface Attempt {

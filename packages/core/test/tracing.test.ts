@@ -2,18 +2,7 @@
 // travels, and interceptors see spans so a tracer can be bridged in.
 
 import { BadRequestError, TChannel, TRACE_FLAG_ENABLED, type Request, type TChannelOptions, type Tracing } from '../src';
-
-const channels: TChannel[] = [];
-
-function channel(name: string, options: Partial<TChannelOptions> = {}): TChannel {
-  const ch = new TChannel({ name, ...options });
-  channels.push(ch);
-  return ch;
-}
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((ch) => ch.close({ gracePeriod: 0 })));
-});
+import { channel } from './channels.fixtures';
 
 interface Chain {
   readonly client: TChannel;

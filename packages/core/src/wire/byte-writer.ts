@@ -51,4 +51,20 @@ export class ByteWriter {
   bytes2(value: Uint8Array): this {
     return this.u16(value.length).bytes(value);
   }
+
+  /** `field~1` of a string as UTF-8, written in place (the codec sized it with Buffer.byteLength). */
+  string1(value: string): this {
+    const length = this.buffer.write(value, this.offset + 1, 'utf8');
+    this.buffer[this.offset] = length;
+    this.offset += 1 + length;
+    return this;
+  }
+
+  /** `field~2` of a string as UTF-8, written in place. */
+  string2(value: string): this {
+    const length = this.buffer.write(value, this.offset + 2, 'utf8');
+    this.buffer.writeUInt16BE(length, this.offset);
+    this.offset += 2 + length;
+    return this;
+  }
 }

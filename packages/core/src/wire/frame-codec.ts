@@ -129,7 +129,7 @@ function writeFrame(writer: ByteWriter, frame: Frame, size: number, writeArg: Ar
     case FrameType.CallRequest:
       writer.u8(frame.flags).u32(frame.ttl);
       writeTracing(writer, frame.tracing);
-      writer.bytes1(Buffer.from(frame.service));
+      writer.string1(frame.service);
       writeHeaders(writer, frame.headers, 1);
       writeChecksumAndArgs(writer, frame, writeArg);
       break;
@@ -147,7 +147,7 @@ function writeFrame(writer: ByteWriter, frame: Frame, size: number, writeArg: Ar
     case FrameType.Cancel:
       writer.u32(frame.ttl);
       writeTracing(writer, frame.tracing);
-      writer.bytes2(Buffer.from(frame.why));
+      writer.string2(frame.why);
       break;
     case FrameType.Claim:
       writer.u32(frame.ttl);
@@ -159,7 +159,7 @@ function writeFrame(writer: ByteWriter, frame: Frame, size: number, writeArg: Ar
     case FrameType.Error:
       writer.u8(frame.code);
       writeTracing(writer, frame.tracing);
-      writer.bytes2(Buffer.from(frame.message));
+      writer.string2(frame.message);
       break;
   }
 }

@@ -30,12 +30,18 @@ const EMPTY = Buffer.alloc(0);
  * pause, and asks to resume once the reader drains it.
  */
 export class IncomingArgs implements ArgSink {
-  private readonly parts: Buffer[][] = [[], [], []];
-  private readonly ended = [false, false, false];
-  private readonly whole: Array<Buffer | undefined> = [undefined, undefined, undefined];
-  private readonly streams: Array<Readable | undefined> = [undefined, undefined, undefined];
-  private readonly pressured = [false, false, false];
-  private readonly waiters: Waiter[][] = [[], [], []];
+  // Per-arg state is allocated on demand: a whole call's args are created for every message, and
+  // most never need streams, waiters or more than one chunk.
+  /** Received, unread chunks of each arg: none, one Buffer, or several. */
+  private readonly parts: Array<Buffer | Buffer[] | undefined> = [undefined, undefined, undefined];
+  /** Bit i: arg i is complete. */
+  private endedMask = 0;
+  /** Bit i: arg i was read whole (collected); it can no longer be streamed. */
+  private wholeMask = 0;
+  /** Bit i: arg i's stream is over its high-water mark. */
+  private pressuredMask = 0;
+  private streams: Array<Readable | undefined> | undefined;
+  private waiters: Array<Waiter[] | undefined> | undefined;
   private failure: Error | undefined;
 
   /**
@@ -49,9 +55,12 @@ export class IncomingArgs implements ArgSink {
 
   chunk(index: number, data: Buffer): void {
     if (this.failure !== undefined || data.length === 0) return;
-    const stream = this.streams[index];
+    const stream = this.streams?.[index];
     if (stream === undefined) {
-      (this.parts[index] as Buffer[]).push(data);
+      const held = this.parts[index];
+      if (held === undefined) this.parts[index] = data;
+      else if (Array.isArray(held)) held.push(data);
+      else this.parts[index] = [held, data];
       return;
     }
     if (!stream.push(data)) this.setPressure(index, true);
@@ -59,29 +68,30 @@ export class IncomingArgs implements ArgSink {
 
   argEnd(index: number): void {
     if (this.failure !== undefined) return;
-    this.ended[index] = true;
-    const stream = this.streams[index];
+    this.endedMask |= 1 << index;
+    const stream = this.streams?.[index];
+    const waiting = this.waiters?.[index];
     if (stream !== undefined) {
       stream.push(null);
-    } else if ((this.waiters[index] as Waiter[]).length > 0) {
-      // Only collect for someone waiting: `whole[index]` marks the arg as read whole, and an arg
+    } else if (waiting !== undefined && waiting.length > 0) {
+      // Only collect for someone waiting: collecting marks the arg as read whole, and an arg
       // nobody has read yet may still be taken as a stream (a streaming handler or a streamed
       // call's reader that asks only after the arg fully arrived).
       const value = this.collect(index);
-      for (const waiter of this.waiters[index] as Waiter[]) waiter.resolve(value);
-      this.waiters[index] = [];
+      (this.waiters as Array<Waiter[] | undefined>)[index] = undefined;
+      for (const waiter of waiting) waiter.resolve(value);
     }
     this.onArgEnd?.(index);
   }
 
   /** Whether arg `index` is complete. */
   isEnded(index: number): boolean {
-    return this.ended[index] === true;
+    return (this.endedMask & (1 << index)) !== 0;
   }
 
   /** Arg `index` whole, if it is complete and was not taken as a stream. */
   completed(index: number): Buffer | undefined {
-    return this.ended[index] === true && this.streams[index] === undefined ? this.collect(index) : undefined;
+    return this.isEnded(index) && this.streams?.[index] === undefined ? this.collect(index) : undefined;
   }
 
   /**
@@ -90,11 +100,12 @@ export class IncomingArgs implements ArgSink {
    */
   arg(index: number): Promise<Buffer> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.streams[index] !== undefined) {
+    if (this.streams?.[index] !== undefined) {
       return Promise.reject(new StreamingError(`arg${index + 1} is being read as a stream`));
     }
-    if (this.ended[index] === true) return Promise.resolve(this.collect(index));
-    return new Promise<Buffer>((resolve, reject) => (this.waiters[index] as Waiter[]).push({ resolve, reject }));
+    if (this.isEnded(index)) return Promise.resolve(this.collect(index));
+    const waiters = (this.waiters ??= [undefined, undefined, undefined]);
+    return new Promise<Buffer>((resolve, reject) => (waiters[index] ??= []).push({ resolve, reject }));
   }
 
   /**
@@ -102,9 +113,10 @@ export class IncomingArgs implements ArgSink {
    * @throws StreamingError if the arg was already read whole
    */
   stream(index: number): Readable {
-    const existing = this.streams[index];
+    const streams = (this.streams ??= [undefined, undefined, undefined]);
+    const existing = streams[index];
     if (existing !== undefined) return existing;
-    if (this.whole[index] !== undefined || (this.waiters[index] as Waiter[]).length > 0) {
+    if ((this.wholeMask & (1 << index)) !== 0 || (this.waiters?.[index]?.length ?? 0) > 0) {
       throw new StreamingError(`arg${index + 1} was already read whole`);
     }
     const stream = new Readable({
@@ -115,11 +127,13 @@ export class IncomingArgs implements ArgSink {
         callback(error);
       },
     });
-    this.streams[index] = stream;
-    for (const part of this.parts[index] as Buffer[]) stream.push(part);
-    this.parts[index] = [];
+    streams[index] = stream;
+    const held = this.parts[index];
+    this.parts[index] = undefined;
+    if (Array.isArray(held)) for (const part of held) stream.push(part);
+    else if (held !== undefined) stream.push(held);
     if (this.failure !== undefined) stream.destroy(this.failure);
-    else if (this.ended[index] === true) stream.push(null);
+    else if (this.isEnded(index)) stream.push(null);
     return stream;
   }
 
@@ -128,29 +142,34 @@ export class IncomingArgs implements ArgSink {
     if (this.failure !== undefined) return;
     this.failure = error;
     for (let index = 0; index < 3; index++) {
-      for (const waiter of this.waiters[index] as Waiter[]) waiter.reject(error);
-      this.waiters[index] = [];
+      const waiting = this.waiters?.[index];
+      if (waiting !== undefined) {
+        (this.waiters as Array<Waiter[] | undefined>)[index] = undefined;
+        for (const waiter of waiting) waiter.reject(error);
+      }
       // A complete arg stays readable whole (`completed`), as it was before the failure.
-      if (this.ended[index] !== true) this.parts[index] = [];
-      const stream = this.streams[index];
+      if (!this.isEnded(index)) this.parts[index] = undefined;
+      const stream = this.streams?.[index];
       if (stream !== undefined && !stream.readableEnded) stream.destroy(error instanceof TChannelError ? error : TChannelError.from(error));
       this.setPressure(index, false);
     }
   }
 
   private collect(index: number): Buffer {
-    const cached = this.whole[index];
-    if (cached !== undefined) return cached;
-    const parts = this.parts[index] as Buffer[];
-    const value = parts.length === 0 ? EMPTY : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-    this.parts[index] = [];
-    this.whole[index] = value;
+    this.wholeMask |= 1 << index;
+    const held = this.parts[index];
+    if (held === undefined) return EMPTY;
+    if (!Array.isArray(held)) return held;
+    // Several chunks (a multi-frame arg): join them once and keep the result.
+    const value = Buffer.concat(held);
+    this.parts[index] = value;
     return value;
   }
 
   private setPressure(index: number, on: boolean): void {
-    if (this.pressured[index] === on) return;
-    this.pressured[index] = on;
+    const bit = 1 << index;
+    if (((this.pressuredMask & bit) !== 0) === on) return;
+    this.pressuredMask ^= bit;
     if (on) this.flow?.pressure();
     else this.flow?.relief();
   }

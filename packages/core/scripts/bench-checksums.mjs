@@ -11,7 +11,8 @@ if (!existsSync(entry)) {
   console.error(`${entry.pathname} not found: build first (npx tsc -p tsconfig.build.json).`);
   process.exit(1);
 }
-const { crc32, crc32c, fingerprint32 } = require(entry.pathname);
+const { crc32, crc32c, crc32cPortable, crc32cIsNative, fingerprint32 } = require(entry.pathname);
+console.log(`crc32c uses the native sse4_crc32 addon for inputs of 512 B or more: ${crc32cIsNative()}`);
 
 function bench(name, fn, buf, minBytes = 512 * 2 ** 20) {
   const iters = Math.max(1, Math.ceil(minBytes / Math.max(buf.length, 1)));
@@ -32,5 +33,6 @@ for (const size of [64, 1024, 64 * 1024, 2 ** 20]) {
   const buf = randomBytes(size);
   bench('crc32 (zlib)', crc32, buf);
   bench('crc32c', crc32c, buf);
+  bench('crc32c (JS)', crc32cPortable, buf);
   bench('fingerprint32', fingerprint32, buf);
 }

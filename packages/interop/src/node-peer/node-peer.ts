@@ -298,6 +298,39 @@ export interface NodePeerProblem {
   stack: string;
 }
 
+// ---- hyperbahn (see "Hyperbahn" in peer-process.js) ----------------------------------------
+
+/** tchannel-node's HyperbahnClient (hyperbahn-client.js) advertising to routers under test. */
+export interface NodeHyperbahnAdvertiseRequest {
+  /** Router host:ports (HyperbahnClient's hostPortList). */
+  routers: string[];
+  /** The service advertised; absent: 'node-hyperbahn-service'. */
+  serviceName?: string;
+  /** ms between advertisements (each ± half of it, tchannel-node's fuzz); absent: 60 000. */
+  advertiseInterval?: number;
+  /** ms until HyperbahnClient gives up on the first advertisement (hardFail); absent: 2000. */
+  advertisementTimeout?: number;
+}
+
+export interface NodeHyperbahnAdvertiseOutcome {
+  /** At the first `advertised` event: the advertising channel's host_port and the router's answer as tchannel-node decoded it. */
+  result?: { hostPort: string; ok: boolean; head: unknown; body: unknown };
+  /** HyperbahnClient's `error` event (advertisement timeout, or an application error from the router). */
+  error?: NodeCallError;
+}
+
+/** What the `ad`/`unad` json endpoints decoded, when tchannel-node plays the router. */
+export interface NodeHyperbahnSeen {
+  endpoint: string;
+  service: string;
+  callerName: string;
+  as: string;
+  head: unknown;
+  body: unknown;
+  /** The host_port the caller's init announced, which a router registers. */
+  remoteHostPort: string | null;
+}
+
 export class NodePeerError extends Error {
   override name = 'NodePeerError';
 }
@@ -712,6 +745,44 @@ export class NodePeer {
   /** What tchannel-node logged (client and server channels); `clear` empties the record. */
   async logs(clear = false): Promise<NodeLogEntry[]> {
     return parseLogs(await this.request('logs', { clear }));
+  }
+
+  /**
+   * Starts tchannel-node's HyperbahnClient on a listening channel of its own and advertises to
+   * `routers`; answers at the first `advertised` (or `error`) event. It goes on re-advertising.
+   */
+  async hyperbahnAdvertise(req: NodeHyperbahnAdvertiseRequest): Promise<NodeHyperbahnAdvertiseOutcome> {
+    const value = await this.request('hyperbahnAdvertise', { ...req });
+    if (!isObj(value)) throw new NodePeerError(`hyperbahnAdvertise: malformed answer ${JSON.stringify(value)}`);
+    const error = value['error'];
+    if (isObj(error)) return { error: parseCallError(error) };
+    const result = value['result'];
+    if (!isObj(result)) throw new NodePeerError('hyperbahnAdvertise: answer has neither result nor error');
+    return { result: { hostPort: str(value, 'hostPort'), ok: result['ok'] === true, head: result['head'], body: result['body'] } };
+  }
+
+  /** HyperbahnClient.unadvertise(), then destroys the client; resolves with how many advertisements succeeded. */
+  async hyperbahnUnadvertise(): Promise<{ advertisedCount?: number; error?: NodeCallError }> {
+    const value = await this.request('hyperbahnUnadvertise', {});
+    if (!isObj(value)) throw new NodePeerError(`hyperbahnUnadvertise: malformed answer ${JSON.stringify(value)}`);
+    const error = value['error'];
+    if (isObj(error)) return { error: parseCallError(error) };
+    return { advertisedCount: num(value, 'advertisedCount') };
+  }
+
+  /** What the `ad`/`unad` json endpoints decoded (oldest first); `clear` empties the record. */
+  async hyperbahnSeen(clear = false): Promise<NodeHyperbahnSeen[]> {
+    const value = await this.request('hyperbahnSeen', { clear });
+    if (!Array.isArray(value)) throw new NodePeerError(`hyperbahnSeen: malformed answer ${JSON.stringify(value)}`);
+    return value.filter(isObj).map((rec) => ({
+      endpoint: str(rec, 'endpoint'),
+      service: str(rec, 'service'),
+      callerName: str(rec, 'callerName'),
+      as: str(rec, 'as'),
+      head: rec['head'],
+      body: rec['body'],
+      remoteHostPort: typeof rec['remoteHostPort'] === 'string' ? rec['remoteHostPort'] : null,
+    }));
   }
 
   /** SIGKILLs the child. Pending requests are rejected when it exits. */

@@ -39,6 +39,14 @@
 //   streamRecords { clear? }               -> [what the streamed endpoints saw and wrote]
 //   served { clear? }                      -> [served call records]
 //   logs { clear? }                        -> [tchannel-node log entries]
+//   hyperbahnAdvertise { routers, serviceName?, advertiseInterval?, advertisementTimeout? }
+//                                          -> { hostPort, result: { ok, head, body } } | { error: {...} }
+//          (tchannel-node's HyperbahnClient, hyperbahn-client.js, on a listening channel of its
+//          own, hardFail: answers at the first `advertised` event or its advertisement timeout;
+//          it goes on re-advertising every advertiseInterval ± half of it)
+//   hyperbahnUnadvertise {}                -> { advertisedCount } | { error: {...} }
+//          (HyperbahnClient.unadvertise(), answered at its `unadvertised` event; then destroyed)
+//   hyperbahnSeen { clear? }               -> [what the `ad`/`unad` json endpoints decoded]
 //   close                                  -> {} and the process exits
 //
 // A failed tchannel call is an ordinary answer ({ error }), not a command failure; command
@@ -356,6 +364,16 @@ var jsonEndpoints = {
     // a handler failure: tchannel-node answers an UnexpectedError frame
     'handler-error': function jsonHandlerError(context, req, head, body, callback) {
         callback(new Error('json handler failed'));
+    },
+    // a Hyperbahn router's advertise endpoints (serve them with jsonServiceName 'hyperbahn'):
+    // record what was decoded and answer as Hyperbahn does, head null
+    ad: function jsonAd(context, req, head, body, callback) {
+        recordHyperbahnSeen('ad', req, head, body);
+        callback(null, { ok: true, head: null, body: { connectionCount: HYPERBAHN_CONNECTION_COUNT } });
+    },
+    unad: function jsonUnad(context, req, head, body, callback) {
+        recordHyperbahnSeen('unad', req, head, body);
+        callback(null, { ok: true, head: null, body: {} });
     }
 };
 
@@ -1063,6 +1081,85 @@ function callStreamed(msg, reply) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hyperbahn: tchannel-node's HyperbahnClient advertising to a router under test, and what the
+// `ad`/`unad` json endpoints (jsonEndpoints) decoded when tchannel-node plays the router.
+
+var HyperbahnClient = require('tchannel/hyperbahn-client.js');
+var HYPERBAHN_CONNECTION_COUNT = 4;
+var hyperbahnChannel = null;   // the advertising channel (HyperbahnClient needs a listening top channel)
+var hyperbahnClient = null;
+var hyperbahnAdvertised = 0;
+var hyperbahnSeen = [];
+
+function recordHyperbahnSeen(endpoint, req, head, body) {
+    hyperbahnSeen.push({
+        endpoint: endpoint,
+        service: req.serviceName,
+        callerName: req.callerName,
+        as: req.headers.as,
+        head: jsonValue(head),
+        body: jsonValue(body),
+        // What a router registers: the host_port the caller's init announced.
+        remoteHostPort: req.connection && typeof req.connection.remoteName === 'string' ? req.connection.remoteName : null
+    });
+    if (hyperbahnSeen.length > MAX_RECORDS) hyperbahnSeen.shift();
+}
+
+function hyperbahnAdvertise(msg, reply, fail) {
+    if (hyperbahnClient) throw new Error('hyperbahnAdvertise: already advertising');
+    if (!Array.isArray(msg.routers) || msg.routers.some(function notString(r) { return typeof r !== 'string'; })) {
+        throw new TypeError('hyperbahnAdvertise.routers must be an array of host:port strings');
+    }
+    var serviceName = typeof msg.serviceName === 'string' && msg.serviceName ? msg.serviceName : 'node-hyperbahn-service';
+    hyperbahnChannel = TChannel({ logger: makeLogger('hyperbahn') });
+    hyperbahnChannel.listen(0, '127.0.0.1', function onListening() {
+        var options = {
+            tchannel: hyperbahnChannel,
+            serviceName: serviceName,
+            hostPortList: msg.routers,
+            reportTracing: false,
+            hardFail: true,
+            advertisementTimeout: typeof msg.advertisementTimeout === 'number' ? msg.advertisementTimeout : 2000,
+            logger: makeLogger('hyperbahn-client')
+        };
+        if (typeof msg.advertiseInterval === 'number') options.advertiseInterval = msg.advertiseInterval;
+        try {
+            hyperbahnClient = HyperbahnClient(options);
+        } catch (err) {
+            fail(err);
+            return;
+        }
+        hyperbahnClient.on('advertised', function onAdvertised() {
+            hyperbahnAdvertised++;
+            var result = hyperbahnClient.latestAdvertisementResult || {};
+            reply({
+                hostPort: hyperbahnChannel.hostPort,
+                result: { ok: result.ok === true, head: jsonValue(result.head), body: jsonValue(result.body) }
+            });
+        });
+        hyperbahnClient.on('error', function onError(err) {
+            reply({ error: serializeCallError(err) });
+        });
+        hyperbahnClient.advertise();
+    });
+}
+
+function hyperbahnUnadvertise(msg, reply) {
+    if (!hyperbahnClient) throw new Error('hyperbahnUnadvertise: not advertising');
+    var hyperbahn = hyperbahnClient;
+    // HyperbahnClient only logs a failed unad (no event): give up waiting after 2 s.
+    var timer = setTimeout(function unadTimedOut() {
+        reply({ error: { type: 'hyperbahn-client.unadvertise-timeout', name: 'Error', message: 'no unadvertised event in 2000 ms' } });
+    }, 2000);
+    hyperbahn.once('unadvertised', function onUnadvertised() {
+        clearTimeout(timer);
+        hyperbahn.destroy();
+        reply({ advertisedCount: hyperbahnAdvertised });
+    });
+    hyperbahn.unadvertise();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Lifecycle
 
 function closeAll(callback) {
@@ -1070,6 +1167,8 @@ function closeAll(callback) {
     if (client && !client.destroyed) chans.push(client);
     if (server && !server.destroyed) chans.push(server);
     if (thriftServer && !thriftServer.destroyed) chans.push(thriftServer);
+    if (hyperbahnClient) hyperbahnClient.destroy();
+    if (hyperbahnChannel && !hyperbahnChannel.destroyed) chans.push(hyperbahnChannel);
     var left = chans.length;
     if (left === 0) {
         callback();
@@ -1096,6 +1195,13 @@ var commands = {
     listenThrift: listenThrift,
     callThrift: callThrift,
     callStreamed: callStreamed,
+    hyperbahnAdvertise: hyperbahnAdvertise,
+    hyperbahnUnadvertise: hyperbahnUnadvertise,
+    hyperbahnSeen: function hyperbahnSeenCmd(msg, reply) {
+        var out = hyperbahnSeen.slice();
+        if (msg.clear) hyperbahnSeen = [];
+        reply(out);
+    },
     streamRecords: function streamRecordsCmd(msg, reply) {
         var out = streamRecords.slice();
         if (msg.clear) streamRecords = [];

@@ -32,3 +32,12 @@ export {
 export { OutgoingMessage, WRITE_HIGH_WATER_MARK } from './connection/outgoing-message';
 export { InboundCall, type CallResult } from './connection/inbound-call';
 export { EPHEMERAL_HOST_PORT, InitHeader, type PeerIdentity } from './connection/init-headers';
+export {
+  TChannelSyncClient,
+  SyncClientOperation,
+  SyncFuture,
+  type TChannelSyncClientOptions,
+  type SyncRequestOptions,
+  type SyncArg,
+  type SyncResponse,
+} from './sync/index';

@@ -336,69 +336,63 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     retryLimit: number,
     send: (connection: Connection, start: OutboundCallStart, hostPort: string) => Promise<T>,
   ): Promise<T> {
+    // One async function per call that also counts itself in flight: each extra async layer on
+    // this path costs a promise per call.
     this.inflightOutbound++;
     try {
-      return await this.attemptAll(plan, retryLimit, send);
+      const { service, endpoint, signal } = plan;
+      let tried: Set<string> | undefined;
+      let lastError: TChannelError | undefined;
+      for (let attempt = 0; ; attempt++) {
+        const timeLeft = plan.deadline - performance.now();
+        const peer = plan.hostport === undefined ? this.peers.choose(service, tried ?? NONE_TRIED) : this.peers.peerFor(plan.hostport);
+        // Built only when an error needs it: this runs for every call.
+        const describe = (): string => `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
+        const timeoutError = (): TimeoutError =>
+          new TimeoutError(`${describe()} timed out after ${Math.round(performance.now() - plan.startedAt)} ms (timeout ${plan.timeout} ms)`, {
+            service,
+            endpoint,
+            ...(peer === undefined ? {} : { peer: peer.hostPort }),
+          });
+        try {
+          if (signal?.aborted) throw abortError(signal, `${describe()} was aborted`, service, endpoint);
+          if (timeLeft <= 0) throw timeoutError();
+          if (peer === undefined) {
+            // Out of peers after attempts that were answered (busy, declined, timeout): that answer is
+            // the call's outcome. NoAvailablePeerError only when no peer could be reached at all.
+            if (lastError !== undefined && !(lastError instanceof NetworkError)) throw lastError;
+            throw new NoAvailablePeerError(
+              this.peers.candidates(service).length === 0
+                ? `no peers to call service "${service}": pass hostport, knownPeers or addPeer()`
+                : `no available peer for service "${service}" (tried ${[...(tried ?? NONE_TRIED)].join(', ')}${lastError === undefined ? '' : `; last error: ${lastError.message}`})`,
+              lastError === undefined ? {} : { cause: lastError },
+            );
+          }
+          if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
+          const connection =
+            peer.readyConnection() ??
+            (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined ? undefined : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }));
+          const left = plan.deadline - performance.now();
+          // One object shape for every call (no conditional spreads): this runs per call.
+          const start: OutboundCallStart = {
+            head: { kind: 'request', ttl: Math.max(1, Math.ceil(left)), tracing: plan.tracing, service, headers: plan.headers },
+            checksumType: plan.checksumType,
+            timeoutMs: left,
+            onTimeout: timeoutError,
+            signal,
+            onAbort: signal === undefined ? undefined : () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort),
+          };
+          return await send(connection, start, peer.hostPort);
+        } catch (err) {
+          const error = withCallContext(TChannelError.from(err), describe(), service, endpoint, peer?.hostPort);
+          // No peer left is final: retrying would only choose none again.
+          if (attempt >= retryLimit || signal?.aborted || peer === undefined || !shouldRetry(err, plan.retryOn)) throw error;
+          lastError = error;
+        }
+      }
     } finally {
       this.inflightOutbound--;
       this.notifyIdle();
-    }
-  }
-
-  private async attemptAll<T>(
-    plan: CallPlan,
-    retryLimit: number,
-    send: (connection: Connection, start: OutboundCallStart, hostPort: string) => Promise<T>,
-  ): Promise<T> {
-    const { service, endpoint, signal } = plan;
-    let tried: Set<string> | undefined;
-    let lastError: TChannelError | undefined;
-    for (let attempt = 0; ; attempt++) {
-      const timeLeft = plan.deadline - performance.now();
-      const peer = plan.hostport === undefined ? this.peers.choose(service, tried ?? NONE_TRIED) : this.peers.peerFor(plan.hostport);
-      // Built only when an error needs it: this runs for every call.
-      const describe = (): string => `call to service "${service}" endpoint "${endpoint}" at ${peer?.hostPort ?? 'no peer'}`;
-      const timeoutError = (): TimeoutError =>
-        new TimeoutError(`${describe()} timed out after ${Math.round(performance.now() - plan.startedAt)} ms (timeout ${plan.timeout} ms)`, {
-          service,
-          endpoint,
-          ...(peer === undefined ? {} : { peer: peer.hostPort }),
-        });
-      try {
-        if (signal?.aborted) throw abortError(signal, `${describe()} was aborted`, service, endpoint);
-        if (timeLeft <= 0) throw timeoutError();
-        if (peer === undefined) {
-          // Out of peers after attempts that were answered (busy, declined, timeout): that answer is
-          // the call's outcome. NoAvailablePeerError only when no peer could be reached at all.
-          if (lastError !== undefined && !(lastError instanceof NetworkError)) throw lastError;
-          throw new NoAvailablePeerError(
-            this.peers.candidates(service).length === 0
-              ? `no peers to call service "${service}": pass hostport, knownPeers or addPeer()`
-              : `no available peer for service "${service}" (tried ${[...(tried ?? NONE_TRIED)].join(', ')}${lastError === undefined ? '' : `; last error: ${lastError.message}`})`,
-            lastError === undefined ? {} : { cause: lastError },
-          );
-        }
-        if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
-        const connection =
-          peer.readyConnection() ??
-          (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined ? undefined : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }));
-        const left = plan.deadline - performance.now();
-        // One object shape for every call (no conditional spreads): this runs per call.
-        const start: OutboundCallStart = {
-          head: { kind: 'request', ttl: Math.max(1, Math.ceil(left)), tracing: plan.tracing, service, headers: plan.headers },
-          checksumType: plan.checksumType,
-          timeoutMs: left,
-          onTimeout: timeoutError,
-          signal,
-          onAbort: signal === undefined ? undefined : () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort),
-        };
-        return await send(connection, start, peer.hostPort);
-      } catch (err) {
-        const error = withCallContext(TChannelError.from(err), describe(), service, endpoint, peer?.hostPort);
-        // No peer left is final: retrying would only choose none again.
-        if (attempt >= retryLimit || signal?.aborted || peer === undefined || !shouldRetry(err, plan.retryOn)) throw error;
-        lastError = error;
-      }
     }
   }
 

@@ -261,11 +261,11 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     const args = [plan.arg1, toBuffer(options.arg2), toBuffer(options.arg3)] as const;
     const retryLimit = options.retryLimit ?? (options.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
     return this.attempt(plan, retryLimit, (connection, start, hostPort) =>
-      connection.request(start, args).then((response) => ({
-        code: response.code,
-        arg2: response.args[1],
-        arg3: response.args[2],
-        headers: response.headers,
+      connection.request(start, args, (head) => ({
+        code: head.code,
+        arg2: head.args.completed(1) ?? EMPTY,
+        arg3: head.args.completed(2) ?? EMPTY,
+        headers: head.headers,
         hostPort,
         tracing: plan.tracing,
       })),

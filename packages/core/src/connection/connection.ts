@@ -229,8 +229,11 @@ export class Connection implements InboundCallOwner {
   }
 
   /** Sends a whole call and resolves with its whole response (whatever its code) or rejects with a TChannelError. */
-  request(start: OutboundCallStart, args: CallArgs): Promise<CallResponse> {
-    const { id, response } = this.startCall(start, false, wholeResponse);
+  request(start: OutboundCallStart, args: CallArgs): Promise<CallResponse>;
+  /** As above, resolving with `deliver(head)` (all args complete) instead: saves a `.then` per call. */
+  request<T>(start: OutboundCallStart, args: CallArgs, deliver: (head: ResponseHead) => T): Promise<T>;
+  request<T>(start: OutboundCallStart, args: CallArgs, deliver?: (head: ResponseHead) => T): Promise<T | CallResponse> {
+    const { id, response } = this.startCall<T | CallResponse>(start, false, deliver ?? wholeResponse);
     if (id !== undefined) {
       try {
         for (const frame of fragmentMessage(id, start.head, args, start.checksumType)) this.writer.send(frame);

@@ -39,12 +39,8 @@ export class MessageFragmenter {
     private readonly emit: (frame: CallFrame) => void,
     private readonly maxFrameSize = MAX_FRAME_SIZE,
   ) {
-    const csum = 1 + checksumValueSize(checksumType);
-    this.firstFrameFixed =
-      head.kind === 'request'
-        ? FRAME_HEADER_SIZE + 1 + 4 + TRACING_SIZE + 1 + Buffer.byteLength(head.service) + headersSize(head.headers, 1) + csum
-        : FRAME_HEADER_SIZE + 1 + 1 + TRACING_SIZE + headersSize(head.headers, 1) + csum;
-    this.continueFixed = FRAME_HEADER_SIZE + 1 + csum;
+    this.firstFrameFixed = firstFrameOverhead(head, checksumType);
+    this.continueFixed = FRAME_HEADER_SIZE + 1 + 1 + checksumValueSize(checksumType);
     // Room for arg1's length prefix and at least a little of it must remain in the first frame.
     if (this.firstFrameFixed + 2 > maxFrameSize) {
       throw new InvalidMessageError('call headers and service leave no room for args in the first frame');
@@ -168,6 +164,8 @@ export function fragmentMessage(
   checksumType: ChecksumType,
   maxFrameSize = MAX_FRAME_SIZE,
 ): CallFrame[] {
+  const single = singleFrame(id, head, args, checksumType, maxFrameSize);
+  if (single !== undefined) return [single];
   const frames: CallFrame[] = [];
   const fragmenter = new MessageFragmenter(id, head, checksumType, (f) => frames.push(f), maxFrameSize);
   fragmenter.write(0, args[0]);
@@ -175,4 +173,28 @@ export function fragmentMessage(
   fragmenter.write(2, args[2]);
   fragmenter.end();
   return frames;
+}
+
+/**
+ * The message as one frame when everything fits (most calls): the same frame the fragmenter would
+ * emit, without its bookkeeping. Undefined when the message needs more than one frame.
+ */
+function singleFrame(id: number, head: MessageHead, args: CallArgs, checksumType: ChecksumType, maxFrameSize: number): CallFrame | undefined {
+  const [arg1, arg2, arg3] = args;
+  const argBytes = 6 + arg1.length + arg2.length + arg3.length;
+  if (argBytes > maxFrameSize) return undefined;
+  if (firstFrameOverhead(head, checksumType) + argBytes > maxFrameSize) return undefined;
+  const checksum = computeChecksum(checksumType, args, 0);
+  const flags = head.flags ?? 0;
+  return head.kind === 'request'
+    ? { type: FrameType.CallRequest, id, flags, ttl: head.ttl, tracing: head.tracing, service: head.service, headers: head.headers, checksumType, checksum, args: [arg1, arg2, arg3] }
+    : { type: FrameType.CallResponse, id, flags, code: head.code, tracing: head.tracing, headers: head.headers, checksumType, checksum, args: [arg1, arg2, arg3] };
+}
+
+/** Bytes of a first call frame before its args: header, fields, transport headers and checksum. */
+function firstFrameOverhead(head: MessageHead, checksumType: ChecksumType): number {
+  const csum = 1 + checksumValueSize(checksumType);
+  return head.kind === 'request'
+    ? FRAME_HEADER_SIZE + 1 + 4 + TRACING_SIZE + 1 + Buffer.byteLength(head.service) + headersSize(head.headers, 1) + csum
+    : FRAME_HEADER_SIZE + 1 + 1 + TRACING_SIZE + headersSize(head.headers, 1) + csum;
 }

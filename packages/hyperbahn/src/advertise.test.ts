@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { NetworkError, TChannel, TChannelError } from '@tchannel/core';
+import { NetworkError, TChannel, TChannelError, TimeoutError } from '@tchannel/core';
 import { JsonArgScheme } from '@tchannel/json';
 import { advertise, advertiseOnce, unadvertise } from './advertise';
 import { AdvertiseError } from './advertise-error';
@@ -154,7 +154,7 @@ describe('the first advertisement', () => {
     const broken = (await router()).failAlways('app-error');
     const channel = await service();
     const startedAt = performance.now();
-    const err = await rejectionOf(advertise(channel, { routers: [broken.hostPort], timeout: 300, ...FAST }));
+    const err = await rejectionOf(advertise(channel, { routers: [broken.hostPort], timeout: 600, ...FAST }));
     const elapsed = performance.now() - startedAt;
 
     expect(err).toBeInstanceOf(AdvertiseError);
@@ -163,18 +163,18 @@ describe('the first advertisement', () => {
     expect(error.name).toBe('AdvertiseError');
     expect(error.service).toBe('kv');
     expect(error.routers).toEqual([broken.hostPort]);
-    // 10 + 20 + 40 + 40 + 40 + 40 + 40 ms of backoff fit in 300 ms; the next would not.
+    // Backoff of 10 + 20 + 40 + 40 ... ms: at least six attempts fit in 600 ms, even on a loaded machine.
     expect(error.attempts).toBe(broken.ads.length);
     expect(error.attempts).toBeGreaterThanOrEqual(6);
     expect(error.message).toBe(
-      `could not advertise service "kv" to Hyperbahn (routers ${broken.hostPort}): no router accepted it within 300 ms ` +
+      `could not advertise service "kv" to Hyperbahn (routers ${broken.hostPort}): no router accepted it within 600 ms ` +
         `after ${error.attempts} attempts; last error per router: JsonApplicationError: router ${broken.hostPort} answered "ad" ` +
         'with an application error: hyperbahn.no-ring: ring not ready',
     );
     expect(error.failures.map((f) => f.router)).toEqual([broken.hostPort]);
     expect(error.cause).toBe(error.failures[0]?.error);
-    expect(elapsed).toBeGreaterThan(200);
-    expect(elapsed).toBeLessThan(1_000);
+    expect(elapsed).toBeGreaterThan(500);
+    expect(elapsed).toBeLessThan(2_000);
     // Nothing keeps running after the rejection.
     const calls = broken.calls.length;
     await sleep(80);
@@ -206,9 +206,13 @@ describe('the first advertisement', () => {
     const dead = [await deadAddress(), await deadAddress()];
     const err = await rejectionOf(advertise(channel, { routers: dead, timeout: 150, ...FAST }));
     expect(err).toBeInstanceOf(AdvertiseError);
-    expect((err as AdvertiseError).cause).toBeInstanceOf(NetworkError);
-    expect((err as AdvertiseError).message).toContain('ECONNREFUSED');
-    for (const failure of (err as AdvertiseError).failures) expect(dead).toContain(failure.router);
+    const error = err as AdvertiseError;
+    for (const failure of error.failures) expect(dead).toContain(failure.router);
+    // Every attempt was refused; on a loaded machine the last one may instead be cut short by the
+    // advertise timeout itself. Either way no router answered.
+    const cause = error.cause;
+    expect(cause instanceof NetworkError || cause instanceof TimeoutError).toBe(true);
+    if (cause instanceof NetworkError) expect(error.message).toContain('ECONNREFUSED');
   });
 
   test('a channel that does not listen is refused before anything is sent', async () => {

@@ -121,7 +121,8 @@ export class TChannel extends EventEmitter<TChannelEvents> {
   private inflightOutbound = 0;
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
-  private readonly headerCache = new Map<string, Headers>();
+  /** Frozen base transport headers by scheme, then retry flags (no key string built per call). */
+  private readonly headerCache = new Map<string, Map<RetryOn, Headers>>();
 
   constructor(private readonly options: TChannelOptions) {
     super();
@@ -369,10 +370,12 @@ export class TChannel extends EventEmitter<TChannelEvents> {
             );
           }
           if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
+          const ready = peer.readyConnection();
           const connection =
-            peer.readyConnection() ??
+            ready ??
             (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined ? undefined : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }));
-          const left = plan.deadline - performance.now();
+          // No wait happened on a ready connection: the time left is still `timeLeft`.
+          const left = ready === undefined ? plan.deadline - performance.now() : timeLeft;
           // One object shape for every call (no conditional spreads): this runs per call.
           const start: OutboundCallStart = {
             head: { kind: 'request', ttl: Math.max(1, Math.ceil(left)), tracing: plan.tracing, service, headers: plan.headers },
@@ -432,11 +435,15 @@ export class TChannel extends EventEmitter<TChannelEvents> {
 
   /** The transport headers of calls without extra headers: one frozen object per scheme and retry flags, encoded once. */
   private baseHeaders(scheme: string, retryOn: RetryOn): Headers {
-    const key = `${scheme}\0${retryOn}`;
-    let headers = this.headerCache.get(key);
+    let byRetry = this.headerCache.get(scheme);
+    if (byRetry === undefined) {
+      byRetry = new Map();
+      this.headerCache.set(scheme, byRetry);
+    }
+    let headers = byRetry.get(retryOn);
     if (headers === undefined) {
       headers = Object.freeze({ as: scheme, cn: this.name, re: retryOn });
-      this.headerCache.set(key, headers);
+      byRetry.set(retryOn, headers);
     }
     return headers;
   }

@@ -299,3 +299,28 @@ describe('TChannel lifecycle and peers', () => {
     expect(await outcome).toBeInstanceOf(NetworkError);
   });
 });
+
+describe('plain handlers answering { headers, body }', () => {
+  test('bytes and strings are sent as arg2/arg3; transportHeaders go on the call res', async () => {
+    const server = channel('server');
+    server.register('greet', async (req) => ({ headers: 'h:' + req.arg2.toString(), body: Buffer.from(`hello ${req.arg3.toString()}`), transportHeaders: { fd: 'greeting' } }), { scheme: 'raw' });
+    const hostport = await server.listen();
+    const client = channel('client');
+    const res = await client.call({ scheme: 'raw', service: 'server', arg1: 'greet', arg2: 'x', arg3: 'ada', hostport });
+    expect(res.arg2.toString()).toBe('h:x');
+    expect(res.arg3.toString()).toBe('hello ada');
+    expect(res.headers['fd']).toBe('greeting');
+  });
+
+  test('a registered scheme encodes them; a value no encoder can take answers unexpected', async () => {
+    const server = channel('server');
+    server.schemes.register({ name: 'upper', encodeBody: (body) => Buffer.from(String(body).toUpperCase()) });
+    server.register('shout', () => ({ body: 'quiet' }), { scheme: 'upper' });
+    server.register('object', () => ({ body: { not: 'bytes' } }), { scheme: 'raw' });
+    const hostport = await server.listen();
+    const client = channel('client');
+    const res = await client.call({ scheme: 'upper', service: 'server', arg1: 'shout', hostport });
+    expect(res.arg3.toString()).toBe('QUIET');
+    await expect(client.call({ scheme: 'raw', service: 'server', arg1: 'object', hostport })).rejects.toThrow(/must be a Buffer or string/);
+  });
+});

@@ -110,7 +110,7 @@ describe('incoming interceptors', () => {
     server.useIncoming(async (request, next) => {
       const result = await next(request);
       seen.push({ endpoint: request.endpoint, caller: request.callerName, body: request.arg3.toString(), result: String(result?.arg3) });
-      return { ...result, headers: { 'x-served-by': 'interceptor' } };
+      return { ...result, transportHeaders: { 'x-served-by': 'interceptor' } };
     });
     const client = channel('client');
     const res = await client.call({ scheme: 'raw', service: 'server', arg1: 'echo', arg3: 'ping', hostport: hostPort });

@@ -323,3 +323,23 @@ test('json endpoints refuse calls made with another arg scheme', async () => {
   server.register('echo', ({ body }) => ({ body }));
   await expect(clientChannel.call({ scheme: 'raw', service: SERVICE, arg1: 'echo', arg3: '1', hostport })).rejects.toBeInstanceOf(BadRequestError);
 });
+
+describe('plain core handlers with { scheme: "json" }', () => {
+  test('answer { headers, body } encoded as JSON by the registered scheme', async () => {
+    const server = new TChannel({ name: 'core-json' });
+    const client = new TChannel({ name: 'core-json-client' });
+    try {
+      new JsonArgScheme(server);
+      server.register('sum', async (request) => {
+        const body = (await request.getBody()) as { a: number; b: number };
+        return { headers: { 'x-op': 'sum' }, body: { total: body.a + body.b } };
+      }, { scheme: 'json' });
+      const hostport = await server.listen();
+      const res = await new JsonArgScheme(client).call({ service: 'core-json', endpoint: 'sum', body: { a: 2, b: 3 }, hostport });
+      expect(res.body).toEqual({ total: 5 });
+      expect(res.headers).toEqual({ 'x-op': 'sum' });
+    } finally {
+      await Promise.all([client.close(), server.close()]);
+    }
+  });
+});

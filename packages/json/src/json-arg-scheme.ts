@@ -151,6 +151,21 @@ export class JsonArgScheme implements ArgScheme {
   decodeBody(arg3: Buffer): unknown {
     return decodeRequestArg(() => decodeJsonBody(arg3));
   }
+
+  /**
+   * A plain core handler's `headers` as arg2 (`{}` when absent), for handlers registered on the
+   * channel with `{ scheme: 'json' }` that answer `{ headers, body }`.
+   * @throws JsonEncodeError for headers that are not an object of strings
+   */
+  encodeHeaders(headers: unknown): Buffer {
+    // encodeJsonHeaders checks the shape at run time (an object of strings).
+    return encodeJsonHeaders(headers as Readonly<JsonHeaders> | undefined);
+  }
+
+  /** A plain core handler's `body` as arg3 (JSON). @throws JsonEncodeError for values JSON cannot hold */
+  encodeBody(body: unknown): Buffer {
+    return encodeJsonBody(body);
+  }
 }
 
 async function serveJson<TBody, TResult>(handler: JsonHandler<TBody, TResult>, request: Request): Promise<HandlerResult> {

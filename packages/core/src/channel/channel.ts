@@ -518,12 +518,18 @@ export class TChannel extends EventEmitter<TChannelEvents> {
       .then(
         (result) => {
           if (result === undefined) return;
-          call.respond({
-            code: result.code ?? 0,
-            arg2: toBuffer(result.arg2),
-            arg3: toBuffer(result.arg3),
-            ...(result.headers === undefined ? {} : { headers: result.headers }),
-          });
+          try {
+            const scheme = this.schemes.find(request.scheme);
+            call.respond({
+              code: result.code ?? 0,
+              arg2: result.arg2 !== undefined ? toBuffer(result.arg2) : encodeValue(result.headers, scheme?.encodeHeaders?.bind(scheme), 'headers'),
+              arg3: result.arg3 !== undefined ? toBuffer(result.arg3) : encodeValue(result.body, scheme?.encodeBody?.bind(scheme), 'body'),
+              ...(result.transportHeaders === undefined ? {} : { headers: result.transportHeaders }),
+            });
+          } catch (err) {
+            // A result the scheme cannot encode is the handler's failure: answer, never crash.
+            answerWithError(call, request, err);
+          }
         },
         (err: unknown) => answerWithError(call, request, err),
       )
@@ -550,6 +556,15 @@ function answerWithError(call: InboundCall, request: Request, err: unknown): voi
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A plain handler's `headers` or `body`: the scheme encodes it; without an encoder, bytes or a string are sent as they are. */
+function encodeValue(value: unknown, encode: ((value: unknown) => Buffer) | undefined, what: string): Buffer {
+  if (value === undefined) return EMPTY;
+  if (encode !== undefined) return encode(value);
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === 'string') return Buffer.from(value);
+  throw new TChannelError(`the handler's ${what} must be a Buffer or string: the request's scheme has no encoder for it`);
+}
 const NONE_TRIED: ReadonlySet<string> = new Set();
 
 function toBuffer(value: Buffer | string | undefined): Buffer {

@@ -2,16 +2,24 @@ import type { Headers } from '../wire/headers';
 import type { Request } from './request';
 import type { Response } from './response';
 
-/** A plain handler's answer at the transport level. */
+/**
+ * A plain handler's answer: `{ headers, body }` in the request's scheme (encoded with the scheme's
+ * `encodeHeaders`/`encodeBody`; Buffers and strings are sent as they are), or already-encoded
+ * `arg2`/`arg3`, which take precedence.
+ */
 export interface HandlerResult {
   /** Call res code: 0 (default) ok, 1 application error. */
   readonly code?: number;
-  /** arg2: application headers, already encoded by the scheme. */
+  /** Application headers, encoded by the request's scheme into arg2. */
+  readonly headers?: unknown;
+  /** The body, encoded by the request's scheme into arg3. */
+  readonly body?: unknown;
+  /** arg2 as bytes (or UTF-8), already encoded. */
   readonly arg2?: Buffer | string;
-  /** arg3: the body, already encoded by the scheme. */
+  /** arg3 as bytes (or UTF-8), already encoded. */
   readonly arg3?: Buffer | string;
-  /** Extra response transport headers. */
-  readonly headers?: Headers;
+  /** Extra response transport headers (`as` is the request's). */
+  readonly transportHeaders?: Headers;
 }
 
 /**

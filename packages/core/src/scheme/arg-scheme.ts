@@ -10,4 +10,8 @@ export interface ArgScheme {
   decodeHeaders?(arg2: Buffer): unknown;
   /** Decodes arg3, for `request.getBody()`. */
   decodeBody?(arg3: Buffer): unknown;
+  /** Encodes a plain handler's `headers` into arg2 (see HandlerResult). */
+  encodeHeaders?(headers: unknown): Buffer;
+  /** Encodes a plain handler's `body` into arg3 (see HandlerResult). */
+  encodeBody?(body: unknown): Buffer;
 }

@@ -1,8 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TChannelOptions } from '../channel/channel';
-import type { RetryOn } from '../channel/retry-policy';
-import type { ChecksumType } from '../wire/checksum-type';
 import type { Headers } from '../wire/headers';
+import type { SyncRequestOptions } from './sync-client';
 import type { SerializedError } from './sync-errors';
 
 /**
@@ -42,21 +41,14 @@ export interface SyncWorkerData {
 export type WireArg = string | ArrayBuffer;
 
 /** Main → worker: start a call. */
-export interface CallMessage {
+/** A call for the worker: the request's options, with its scheme settled, and the three args. */
+export interface CallMessage extends Omit<SyncRequestOptions, 'scheme'> {
   readonly type: 'call';
   readonly id: number;
-  readonly service: string;
   readonly scheme: string;
   readonly arg1: WireArg;
   readonly arg2: WireArg;
   readonly arg3: WireArg;
-  readonly hostport?: string | undefined;
-  readonly timeout?: number | undefined;
-  readonly retryOn?: RetryOn | undefined;
-  readonly retryLimit?: number | undefined;
-  readonly headers?: Headers | undefined;
-  readonly checksumType?: ChecksumType | undefined;
-  readonly trace?: boolean | undefined;
 }
 
 /** Main → worker: close the channel (failing calls still running after `gracePeriod`), then exit. */

@@ -95,7 +95,7 @@ describe('deadlines', () => {
     const elapsed = performance.now() - sentAt;
     expect(isErrorFrame(error, 2, ErrorCode.Timeout)).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(45);
-    expect(elapsed).toBeLessThan(180);
+    expect(elapsed).toBeLessThan(1_000);
     expect(handlerSignal?.aborted).toBe(true);
     expect(handlerSignal?.reason).toBeInstanceOf(TimeoutError);
 
@@ -174,7 +174,7 @@ describe('cancellation', () => {
     const abortedAt = performance.now();
     controller.abort();
     const err = await outcome;
-    expect(performance.now() - abortedAt).toBeLessThan(50);
+    expect(performance.now() - abortedAt).toBeLessThan(300);
     expect(err).toBeInstanceOf(CancelledError);
     expect((err as CancelledError).service).toBe('server');
     expect((err as CancelledError).endpoint).toBe('hang');
@@ -203,7 +203,7 @@ describe('cancellation', () => {
     const abortedAt = performance.now();
     controller.abort();
     const err = await outcome;
-    expect(performance.now() - abortedAt).toBeLessThan(100);
+    expect(performance.now() - abortedAt).toBeLessThan(300);
     expect(err).toBeInstanceOf(CancelledError);
   });
 

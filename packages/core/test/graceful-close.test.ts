@@ -99,7 +99,7 @@ describe('graceful close', () => {
     const elapsed = performance.now() - start;
     expect(err).toBeInstanceOf(NetworkError);
     expect(elapsed).toBeGreaterThanOrEqual(90);
-    expect(elapsed).toBeLessThan(600);
+    expect(elapsed).toBeLessThan(2_000);
     expect(hangSignals[0]!.aborted).toBe(true);
   });
 
@@ -113,7 +113,7 @@ describe('graceful close', () => {
     await client.close({ gracePeriod: 100 });
     const err = await outcome;
     expect(err).toBeInstanceOf(TChannelError);
-    expect(performance.now() - start).toBeLessThan(600);
+    expect(performance.now() - start).toBeLessThan(2_000);
   });
 });
 

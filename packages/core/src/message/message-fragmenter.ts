@@ -12,7 +12,7 @@ import type { CallArgs, MessageHead } from './message-head';
  * Turns one message's args into call frames (docs/protocol.md, "Fragmentation").
  *
  * Args are written in order (arg1, arg2, arg3), whole or in chunks; each frame is filled as far
- * as it goes. A full frame is held back until more bytes need room, so a message whose last arg
+ * as it goes. A full frame goes out only when more bytes need room, so a message whose last arg
  * ends exactly at a frame boundary does not get an empty trailing frame; an arg that ends at a
  * boundary and is followed by another arg starts the next frame with a zero-length chunk, as the
  * spec requires. Each frame's checksum is seeded with the previous frame's.
@@ -27,8 +27,6 @@ export class MessageFragmenter {
   private frameBytes: number;
   private prior = 0;
   private ended = false;
-  /** A full frame waiting to learn whether it is the last. */
-  private held: Buffer[] | null = null;
   private readonly firstFrameFixed: number;
   private readonly continueFixed: number;
 
@@ -73,9 +71,8 @@ export class MessageFragmenter {
    */
   flush(): void {
     if (this.ended) return;
-    this.releaseHeld(true);
     const hasData = this.chunks.some((c) => c.length > 0) || this.chunks.length > 1;
-    if (this.frameIndex === 0 || hasData) this.sendFrame(this.chunks, true);
+    if (this.frameIndex === 0 || hasData) this.sendFrame(true);
   }
 
   /** Ends the message: the remaining args are empty, and the last frame goes out without "more fragments". */
@@ -83,18 +80,7 @@ export class MessageFragmenter {
     if (this.ended) return;
     while (this.argIndex < 2) this.nextArg();
     this.ended = true;
-    if (this.held !== null) {
-      const onlyEmptyContinuation = this.chunks.length === 1 && (this.chunks[0] as Buffer).length === 0;
-      if (onlyEmptyContinuation) {
-        // The held frame ended exactly with the last arg: it is the last frame.
-        const held = this.held;
-        this.held = null;
-        this.sendFrame(held, false);
-        return;
-      }
-      this.releaseHeld(true);
-    }
-    this.sendFrame(this.chunks, false);
+    this.sendFrame(false);
   }
 
   private nextArg(): void {
@@ -107,32 +93,25 @@ export class MessageFragmenter {
   }
 
   private appendToOpenChunk(data: Buffer): void {
-    this.releaseHeld(true);
     const last = this.chunks.length - 1;
     const open = this.chunks[last] as Buffer;
     this.chunks[last] = open.length === 0 ? data : Buffer.concat([open, data]);
     this.frameBytes += data.length;
   }
 
-  /** The open frame has no room: hold it, and open a continuation for the current arg. */
+  /**
+   * The open frame has no room and more is to be written (bytes, or a later arg's length): send it
+   * with "more fragments", and open a continuation for the current arg.
+   */
   private frameFull(): void {
-    this.releaseHeld(true);
-    this.held = this.chunks;
-    this.chunks = [EMPTY];
-    this.frameBytes = this.continueFixed + 2;
+    this.sendFrame(true);
   }
 
-  private releaseHeld(more: boolean): void {
-    if (this.held === null) return;
-    const held = this.held;
-    this.held = null;
-    this.sendFrame(held, more);
-  }
-
-  private sendFrame(chunks: Buffer[], more: boolean): void {
-    const checksum = computeChecksum(this.checksumType, chunks, this.prior);
+  /** Sends the open frame; the frame keeps its chunk array, and a new one is opened. */
+  private sendFrame(more: boolean): void {
+    const args = this.chunks;
+    const checksum = computeChecksum(this.checksumType, args, this.prior);
     this.prior = checksum;
-    const args = chunks.slice();
     const flags = (more ? CallFlags.MoreFragments : 0) | (this.frameIndex === 0 ? (this.head.flags ?? 0) : 0);
     if (this.frameIndex === 0) {
       const head = this.head;
@@ -146,11 +125,9 @@ export class MessageFragmenter {
       this.emit({ type, id: this.id, flags, checksumType: this.checksumType, checksum, args });
     }
     this.frameIndex++;
-    if (chunks === this.chunks) {
-      // A flushed open frame: the current arg continues in the next frame.
-      this.chunks = [EMPTY];
-      this.frameBytes = this.continueFixed + 2;
-    }
+    // The current arg continues in the next frame.
+    this.chunks = [EMPTY];
+    this.frameBytes = this.continueFixed + 2;
   }
 }
 

@@ -33,6 +33,7 @@ import { PeerPool, type PeerStats } from './peer-pool';
 import { DEFAULT_RETRY_LIMIT, DEFAULT_RETRY_ON, isRetryOn, shouldRetry, type RetryOn } from './retry-policy';
 import { StreamingCallResponse } from './streaming-call-response';
 import { childSpan } from './trace-ids';
+import { EMPTY, toBytes } from '../message/bytes';
 
 /** Options of a channel. Only `name` is required. */
 export interface TChannelOptions {
@@ -144,7 +145,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     for (const hostPort of options.knownPeers ?? []) this.peers.add(hostPort);
     for (const scheme of options.schemes ?? []) this.schemes.register(scheme);
     this.monitor = new ConnectionMonitor(options.health ?? {}, () => this.connections);
-    this.sendCall = (call) => this.callNow(call, toBuffer(call.arg1), call.tracing);
+    this.sendCall = (call) => this.callNow(call, toBytes(call.arg1), call.tracing);
     this.dispatch = (request, response) => this.dispatcher.dispatch(request, response);
   }
 
@@ -178,7 +179,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
    */
   useOutgoing(interceptor: OutgoingInterceptor): this {
     this.outgoingInterceptors.push(interceptor);
-    this.sendCall = chain(this.outgoingInterceptors, (call: OutgoingCall) => this.callNow(call, toBuffer(call.arg1), call.tracing));
+    this.sendCall = chain(this.outgoingInterceptors, (call: OutgoingCall) => this.callNow(call, toBytes(call.arg1), call.tracing));
     return this;
   }
 
@@ -245,7 +246,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
    */
   call(options: CallOptions): Promise<CallResponseResult> {
     if (this.isClosed) return Promise.reject(new ChannelClosedError(`channel "${this.name}" is closed`));
-    const arg1 = toBuffer(options.arg1);
+    const arg1 = toBytes(options.arg1);
     const tracing = childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace);
     if (this.outgoingInterceptors.length === 0) return this.callNow(options, arg1, tracing);
     return this.sendCall({ ...options, arg1, endpoint: arg1.toString('utf8'), tracing });
@@ -259,7 +260,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    const args = [plan.arg1, toBuffer(options.arg2), toBuffer(options.arg3)] as const;
+    const args = [plan.arg1, toBytes(options.arg2), toBytes(options.arg3)] as const;
     const retryLimit = options.retryLimit ?? (options.hostport === undefined ? DEFAULT_RETRY_LIMIT : 0);
     return this.attempt(plan, retryLimit, (connection, start, hostPort) =>
       connection.request(start, args, (head) => ({
@@ -280,7 +281,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
    * body cannot be replayed); `timeout` bounds the whole exchange.
    */
   async callStreaming(options: StreamingCallOptions): Promise<StreamingCallResponse> {
-    const plan = this.plan(options, childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace), toBuffer(options.arg1));
+    const plan = this.plan(options, childSpan(options.parentTracing ?? options.parent?.tracing, options.trace ?? this.trace), toBytes(options.arg1));
     const failure = new AbortController();
     const signal = plan.signal === undefined ? failure.signal : AbortSignal.any([plan.signal, failure.signal]);
     return this.attempt({ ...plan, signal }, 0, async (connection, start, hostPort) => {
@@ -522,8 +523,8 @@ export class TChannel extends EventEmitter<TChannelEvents> {
             const scheme = this.schemes.find(request.scheme);
             call.respond({
               code: result.code ?? 0,
-              arg2: result.arg2 !== undefined ? toBuffer(result.arg2) : encodeValue(result.headers, scheme?.encodeHeaders?.bind(scheme), 'headers'),
-              arg3: result.arg3 !== undefined ? toBuffer(result.arg3) : encodeValue(result.body, scheme?.encodeBody?.bind(scheme), 'body'),
+              arg2: result.arg2 !== undefined ? toBytes(result.arg2) : encodeValue(result.headers, scheme?.encodeHeaders?.bind(scheme), 'headers'),
+              arg3: result.arg3 !== undefined ? toBytes(result.arg3) : encodeValue(result.body, scheme?.encodeBody?.bind(scheme), 'body'),
               ...(result.transportHeaders === undefined ? {} : { headers: result.transportHeaders }),
             });
           } catch (err) {
@@ -555,8 +556,6 @@ function answerWithError(call: InboundCall, request: Request, err: unknown): voi
   call.sendError(ErrorCode.UnexpectedError, `handler for endpoint "${request.endpoint}" failed: ${message}`);
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** A plain handler's `headers` or `body`: the scheme encodes it; without an encoder, bytes or a string are sent as they are. */
 function encodeValue(value: unknown, encode: ((value: unknown) => Buffer) | undefined, what: string): Buffer {
   if (value === undefined) return EMPTY;
@@ -566,11 +565,6 @@ function encodeValue(value: unknown, encode: ((value: unknown) => Buffer) | unde
   throw new TChannelError(`the handler's ${what} must be a Buffer or string: the request's scheme has no encoder for it`);
 }
 const NONE_TRIED: ReadonlySet<string> = new Set();
-
-function toBuffer(value: Buffer | string | undefined): Buffer {
-  if (value === undefined) return EMPTY;
-  return typeof value === 'string' ? Buffer.from(value) : value;
-}
 
 /** What every attempt of one call shares. */
 interface CallPlan {
@@ -612,7 +606,7 @@ function abortError(signal: AbortSignal, message: string, service: string, endpo
 async function writeArg(message: OutgoingMessage, index: number, value: Buffer | string | ArgSource | undefined): Promise<void> {
   if (value === undefined) return;
   if (typeof value === 'string' || Buffer.isBuffer(value)) {
-    message.write(index, toBuffer(value));
+    message.write(index, toBytes(value));
     return;
   }
   await pumpArg(message, index, value);

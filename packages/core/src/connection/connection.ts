@@ -34,6 +34,7 @@ import { InboundCall, type InboundCallOwner } from './inbound-call';
 import { OutgoingMessage, type FrameOutlet } from './outgoing-message';
 import { EPHEMERAL_HOST_PORT, ourInitHeaders, readPeerIdentity, type PeerIdentity } from './init-headers';
 import { MessageIds } from './message-ids';
+import { EMPTY } from '../message/bytes';
 
 /** Which side opened the TCP connection. */
 export type ConnectionDirection = 'outbound' | 'inbound';
@@ -662,8 +663,6 @@ export class Connection implements InboundCallOwner {
     // An error frame for an id we no longer track (timed out, cancelled) is ignored.
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** A whole call's response: every arg has arrived by the time it is delivered. */
 function wholeResponse(head: ResponseHead): CallResponse {

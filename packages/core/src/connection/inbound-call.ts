@@ -10,6 +10,7 @@ import type { Headers } from '../wire/headers';
 import type { Tracing } from '../wire/tracing';
 import { scheduleDeadline, type Deadline } from './deadline-timer';
 import type { OutgoingMessage } from './outgoing-message';
+import { EMPTY } from '../message/bytes';
 
 /** What a handler answers at the transport level, whole. */
 export interface CallResult {
@@ -209,8 +210,6 @@ export class InboundCall {
     return { kind: 'response', code, tracing: this.tracing, headers: headers === undefined || isEmpty(headers) ? responseHeadersFor(scheme) : { as: scheme, ...headers } };
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Frozen `{ as }` response headers per scheme, so their encoding is cached (see headers.ts). */
 const RESPONSE_HEADERS = new Map<string, Headers>();

@@ -3,6 +3,7 @@ import type { InboundCall } from '../connection/inbound-call';
 import { pumpArg, type OutgoingMessage } from '../connection/outgoing-message';
 import { StreamingError } from '../errors/local-errors';
 import type { Headers } from '../wire/headers';
+import { EMPTY, toBytes } from '../message/bytes';
 
 /** A byte source for a streamed arg: a Node Readable or any async iterable of chunks. */
 export type ArgSource = Readable | AsyncIterable<Buffer | Uint8Array | string>;
@@ -58,7 +59,7 @@ export class Response {
     this.assertWritable('header');
     if (this.phase !== 'header') throw new StreamingError('cannot write the header after the body started');
     if (this.headerStream !== undefined) throw new StreamingError('cannot write the header: a header stream is set');
-    this.start().write(ARG2, toBuffer(chunk));
+    this.start().write(ARG2, toBytes(chunk));
   }
 
   /**
@@ -71,7 +72,7 @@ export class Response {
     if (this.headerStream !== undefined) throw new StreamingError('cannot write the body before the header stream is sent; call flush()');
     this.phase = 'body';
     const message = this.start();
-    message.write(ARG3, toBuffer(chunk));
+    message.write(ARG3, toBytes(chunk));
     return message.overHighWater ? message.drained() : Promise.resolve();
   }
 
@@ -135,8 +136,3 @@ export class Response {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
-function toBuffer(chunk: Buffer | string): Buffer {
-  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-}

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { StreamingError } from '../errors/local-errors';
 import { TChannelError } from '../errors/tchannel-error';
 import type { ArgSink } from './message-assembler';
+import { EMPTY } from './bytes';
 
 /** Bytes a streamed arg may hold unread before the connection stops reading its socket. */
 export const ARG_STREAM_HIGH_WATER_MARK = 1024 * 1024;
@@ -18,8 +19,6 @@ interface Waiter {
   readonly resolve: (value: Buffer) => void;
   readonly reject: (error: Error) => void;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * A message's three args as they arrive, readable either whole (`arg(i)`, a Promise) or as a stream

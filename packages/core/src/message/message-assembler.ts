@@ -4,6 +4,7 @@ import { ChecksumType } from '../wire/checksum-type';
 import { CallFlags } from '../wire/flags';
 import type { CallFrame } from '../wire/frames';
 import { MAX_ARG1_BYTES } from './message-head';
+import { EMPTY } from './bytes';
 
 /** Receives a message's arg bytes as frames arrive. */
 export interface ArgSink {
@@ -124,4 +125,3 @@ export class BufferedArgs implements ArgSink {
   }
 }
 
-const EMPTY = Buffer.alloc(0);

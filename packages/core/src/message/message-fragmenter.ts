@@ -7,6 +7,7 @@ import { FRAME_HEADER_SIZE, MAX_FRAME_SIZE, type CallFrame } from '../wire/frame
 import { headersSize } from '../wire/headers';
 import { TRACING_SIZE } from '../wire/tracing';
 import type { CallArgs, MessageHead } from './message-head';
+import { EMPTY } from './bytes';
 
 /**
  * Turns one message's args into call frames (docs/protocol.md, "Fragmentation").
@@ -130,8 +131,6 @@ export class MessageFragmenter {
     this.frameBytes = this.continueFixed + 2;
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Fragments a whole message into frames. */
 export function fragmentMessage(

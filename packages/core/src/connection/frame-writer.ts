@@ -102,18 +102,21 @@ export class FrameWriter {
     this.socket.cork();
     let run: Buffer[] = [];
     let runBytes = 0;
+    const writeRun = (): void => {
+      if (run.length > 0) this.socket.write(run.length === 1 ? (run[0] as Buffer) : Buffer.concat(run, runBytes));
+      run = [];
+      runBytes = 0;
+    };
     for (const bytes of queue) {
       if (bytes.length >= COALESCE_LIMIT) {
-        if (run.length > 0) this.socket.write(run.length === 1 ? (run[0] as Buffer) : Buffer.concat(run, runBytes));
-        run = [];
-        runBytes = 0;
+        writeRun();
         this.socket.write(bytes);
       } else {
         run.push(bytes);
         runBytes += bytes.length;
       }
     }
-    if (run.length > 0) this.socket.write(run.length === 1 ? (run[0] as Buffer) : Buffer.concat(run, runBytes));
+    writeRun();
     this.socket.uncork();
     if (this.drainWaiters.length > 0) this.watchDrain();
   };

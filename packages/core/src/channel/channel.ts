@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { Connection, DEFAULT_MAX_INBOUND_CALLS, formatHostPort, type OutboundCallStart } from '../connection/connection';
+import { scheduleDeadline } from '../connection/deadline-timer';
 import { pumpArg, type OutgoingMessage } from '../connection/outgoing-message';
 import type { ArgSource } from '../dispatch/response';
 import type { InboundCall } from '../connection/inbound-call';
@@ -371,10 +372,10 @@ export class TChannel extends EventEmitter<TChannelEvents> {
             );
           }
           if (retryLimit > 0) (tried ??= new Set()).add(peer.hostPort);
+          const onAbort = signal === undefined ? undefined : () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort);
           const ready = peer.readyConnection();
           const connection =
-            ready ??
-            (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined ? undefined : { signal, onAbort: () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort) }));
+            ready ?? (await withTimeout(peer.getConnection(), timeLeft, timeoutError, signal === undefined || onAbort === undefined ? undefined : { signal, onAbort }));
           // No wait happened on a ready connection: the time left is still `timeLeft`.
           const left = ready === undefined ? plan.deadline - performance.now() : timeLeft;
           // One object shape for every call (no conditional spreads): this runs per call.
@@ -384,7 +385,7 @@ export class TChannel extends EventEmitter<TChannelEvents> {
             timeoutMs: left,
             onTimeout: timeoutError,
             signal,
-            onAbort: signal === undefined ? undefined : () => abortError(signal, `${describe()} was aborted`, service, endpoint, peer.hostPort),
+            onAbort,
           };
           return await send(connection, start, peer.hostPort);
         } catch (err) {
@@ -620,22 +621,22 @@ function withTimeout<T>(
   abort?: { readonly signal: AbortSignal; readonly onAbort: () => TChannelError },
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    timer.unref();
+    // On the shared timer wheel, like every other deadline.
+    const deadline = scheduleDeadline(ms, () => reject(onTimeout()));
     const signal = abort?.signal;
     const aborted = (): void => {
-      clearTimeout(timer);
+      deadline.cancel();
       if (abort !== undefined) reject(abort.onAbort());
     };
     signal?.addEventListener('abort', aborted, { once: true });
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        deadline.cancel();
         signal?.removeEventListener('abort', aborted);
         resolve(value);
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        deadline.cancel();
         signal?.removeEventListener('abort', aborted);
         reject(err instanceof TChannelError ? err : new NetworkError(String(err)));
       },
